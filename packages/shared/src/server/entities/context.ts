@@ -1,0 +1,37 @@
+import { defineEntity, p } from '@mikro-orm/core';
+import { Conversation } from './conversation.ts';
+import { touchUpdatedAt } from './triggers.ts';
+
+export const ContextSchema = defineEntity({
+  name: 'Context',
+  tableName: 'contexts',
+  properties: {
+    id: p
+      .uuid()
+      .primary()
+      .defaultRaw('gen_random_uuid()')
+      .onCreate(() => crypto.randomUUID()),
+    userId: p.text(),
+    session: () =>
+      p.manyToOne(Conversation).targetKey('uuid').fieldName('session_id').deleteRule('cascade').index(false),
+    action: p.text().index('idx_contexts_action'),
+    contextData: p.json<Record<string, unknown>>(),
+    metadata: p.json<Record<string, unknown>>().defaultRaw(`'{}'`),
+    createdAt: p
+      .datetime()
+      .defaultRaw('now()')
+      .onCreate(() => new Date()),
+    updatedAt: p
+      .datetime()
+      .defaultRaw('now()')
+      .onCreate(() => new Date())
+      .index('idx_contexts_updated_at'),
+    version: p.integer().version().default(1),
+  },
+  indexes: [{ name: 'idx_contexts_user_session', properties: ['userId', 'session'] }],
+  uniques: [{ name: 'contexts_unique_user_session_action', properties: ['userId', 'session', 'action'] }],
+  triggers: [touchUpdatedAt('update_contexts_updated_at')],
+});
+
+export class Context extends ContextSchema.class {}
+ContextSchema.setClass(Context);

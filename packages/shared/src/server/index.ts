@@ -1,0 +1,6 @@
+// Server-only entry: MikroORM entities, configuration and the embedded database. Never import it from the browser.
+
+export { DatabaseStartError, type EmbeddedDatabase, startEmbeddedPostgres } from './embedded-postgres.ts';
+export * from './entities/index.ts';
+export { type Env, loadEnv } from './env.ts';
+export { initOrm, migrateUp, migrationsPath, type OrmSettings, ormOptions, ormSettingsFromEnv } from './orm.ts';
