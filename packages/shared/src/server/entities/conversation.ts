@@ -38,7 +38,7 @@ export const ConversationSchema = defineEntity({
     {
       name: 'idx_conversations_user_activity',
       expression:
-        'create index "idx_conversations_user_activity" on "conversations" ("user_id", "pinned" desc, (coalesce("last_message_at", "created_at")) desc, "id" desc)',
+        'create index "idx_conversations_user_activity" on "conversations" ("user_id", "pinned" desc, (coalesce("last_message_at", "created_at")) desc, "uuid" desc)',
     },
     {
       name: 'idx_conversations_tags',

@@ -21,7 +21,7 @@ export class Migration20261122160743 extends Migration {
     this.addSql(`create index "idx_conversations_user_id" on "conversations" ("user_id");`);
     this.addSql(`create index "idx_conversations_updated_at" on "conversations" ("updated_at" desc);`);
     this.addSql(
-      `create index "idx_conversations_user_activity" on "conversations" ("user_id", "pinned" desc, (coalesce("last_message_at", "created_at")) desc, "id" desc);`,
+      `create index "idx_conversations_user_activity" on "conversations" ("user_id", "pinned" desc, (coalesce("last_message_at", "created_at")) desc, "uuid" desc);`,
     );
     this.addSql(`create index "idx_conversations_tags" on "conversations" using gin ("tags");`);
     this.addSql(

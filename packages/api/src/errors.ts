@@ -1,0 +1,79 @@
+import {
+  CheckConstraintViolationException,
+  ConnectionException,
+  DeadlockException,
+  DriverException,
+  ForeignKeyConstraintViolationException,
+  LockWaitTimeoutException,
+  NotFoundError,
+  NotNullConstraintViolationException,
+  OptimisticLockError,
+  UniqueConstraintViolationException,
+} from '@mikro-orm/core';
+import { TRPCError } from '@trpc/server';
+
+const UNAVAILABLE_MESSAGE = 'The database is unreachable; retry shortly.';
+
+/** PostgreSQL SQLSTATE classes that mean "the database is not there right now", not "your request is wrong". */
+function isUnavailableState(state: string | undefined): boolean {
+  if (!state) return false;
+  return state.startsWith('08') || state.startsWith('53') || state === '57P01' || state === '57P02' || state === '57P03';
+}
+
+function isNetworkError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code && ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE'].includes(code)) return true;
+  return /timeout exceeded when trying to connect|Connection terminated|connection is closed|Client has encountered a connection error/i.test(
+    error.message,
+  );
+}
+
+/**
+ * The one place that turns ORM and PostgreSQL failures into tRPC codes. Anything unknown stays an internal
+ * error (logged by the HTTP layer with its request id), never a silent success.
+ */
+export function toTRPCError(error: unknown): TRPCError {
+  if (error instanceof TRPCError) return error;
+  const cause = error instanceof Error ? error : undefined;
+  if (error instanceof UniqueConstraintViolationException) {
+    return new TRPCError({ code: 'CONFLICT', message: 'That id or name is already taken.', cause });
+  }
+  if (error instanceof OptimisticLockError) {
+    return new TRPCError({ code: 'CONFLICT', message: 'The record was changed by someone else; reload and retry.', cause });
+  }
+  if (error instanceof DeadlockException || error instanceof LockWaitTimeoutException) {
+    return new TRPCError({ code: 'CONFLICT', message: 'A concurrent write got in the way; retry.', cause });
+  }
+  if (error instanceof ForeignKeyConstraintViolationException) {
+    return new TRPCError({ code: 'NOT_FOUND', message: 'A record this write refers to does not exist.', cause });
+  }
+  if (error instanceof NotNullConstraintViolationException || error instanceof CheckConstraintViolationException) {
+    return new TRPCError({ code: 'BAD_REQUEST', message: `Invalid value: ${error.message.split('\n')[0]}`, cause });
+  }
+  if (error instanceof NotFoundError) {
+    return new TRPCError({ code: 'NOT_FOUND', message: error.message, cause });
+  }
+  if (error instanceof ConnectionException || isNetworkError(error)) {
+    return new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: UNAVAILABLE_MESSAGE, cause });
+  }
+  if (error instanceof DriverException) {
+    const state = error.sqlState ?? error.code;
+    if (isUnavailableState(state)) return new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: UNAVAILABLE_MESSAGE, cause });
+    if (state === '57014') return new TRPCError({ code: 'TIMEOUT', message: 'The query took too long and was cancelled.', cause });
+    if (state === '40001' || state === '40P01') {
+      return new TRPCError({ code: 'CONFLICT', message: 'A concurrent write got in the way; retry.', cause });
+    }
+    if (state === '54000' || state === '22001') {
+      return new TRPCError({ code: 'BAD_REQUEST', message: 'A value is too large to store.', cause });
+    }
+    if (state?.startsWith('22')) {
+      return new TRPCError({ code: 'BAD_REQUEST', message: `Invalid value: ${error.message.split('\n')[0]}`, cause });
+    }
+  }
+  return new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: 'Internal error.', cause });
+}
+
+export const notFound = (what: string) => new TRPCError({ code: 'NOT_FOUND', message: `${what} not found.` });
+export const conflict = (message: string) => new TRPCError({ code: 'CONFLICT', message });
+export const badRequest = (message: string) => new TRPCError({ code: 'BAD_REQUEST', message });

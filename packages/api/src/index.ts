@@ -1,0 +1,11 @@
+import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
+import type { AppRouter } from './root.ts';
+
+export { type Context, createInnerContext, type Identity, type InnerContext, type Logger } from './context.ts';
+export { toTRPCError } from './errors.ts';
+export { type AppRouter, appRouter, createCaller } from './root.ts';
+export { abortStaleStreams } from './services/messages.ts';
+export { authenticate, countLiveTokens, createToken, hashToken, listTokens, revokeToken, type TokenRecord } from './tokens.ts';
+
+export type RouterInputs = inferRouterInputs<AppRouter>;
+export type RouterOutputs = inferRouterOutputs<AppRouter>;

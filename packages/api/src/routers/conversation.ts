@@ -1,0 +1,56 @@
+import {
+  conversationCreateInput,
+  conversationDto,
+  conversationIdInput,
+  conversationListInput,
+  conversationPage,
+  conversationStats,
+  conversationStatsInput,
+  conversationUpdateInput,
+} from '@threadstore/shared';
+import { z } from 'zod';
+import {
+  conversationStats as computeStats,
+  createConversation,
+  getConversation,
+  listConversations,
+  purgeConversation,
+  setTrashed,
+  updateConversation,
+} from '../services/conversations.ts';
+import { router, userMutation, userProcedure } from '../trpc.ts';
+
+export const conversationRouter = router({
+  create: userMutation
+    .input(conversationCreateInput)
+    .output(conversationDto)
+    .mutation(({ ctx, input }) => createConversation(ctx.em, ctx.userId, input)),
+  get: userProcedure
+    .input(conversationIdInput)
+    .output(conversationDto)
+    .query(({ ctx, input }) => getConversation(ctx.em, ctx.userId, input.id)),
+  list: userProcedure
+    .input(conversationListInput)
+    .output(conversationPage)
+    .query(({ ctx, input }) => listConversations(ctx.em, ctx.userId, input)),
+  update: userMutation
+    .input(conversationUpdateInput)
+    .output(conversationDto)
+    .mutation(({ ctx, input }) => updateConversation(ctx.em, ctx.userId, input)),
+  delete: userMutation
+    .input(conversationIdInput)
+    .output(conversationDto)
+    .mutation(({ ctx, input }) => setTrashed(ctx.em, ctx.userId, input.id, true)),
+  restore: userMutation
+    .input(conversationIdInput)
+    .output(conversationDto)
+    .mutation(({ ctx, input }) => setTrashed(ctx.em, ctx.userId, input.id, false)),
+  purge: userMutation
+    .input(conversationIdInput)
+    .output(z.object({ id: z.uuid(), purged: z.literal(true) }))
+    .mutation(({ ctx, input }) => purgeConversation(ctx.em, ctx.userId, input.id)),
+  stats: userProcedure
+    .input(conversationStatsInput)
+    .output(conversationStats)
+    .query(({ ctx, input }) => computeStats(ctx.em, ctx.userId, input)),
+});

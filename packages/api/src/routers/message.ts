@@ -1,0 +1,81 @@
+import {
+  appendRoundResult,
+  messageAppendInput,
+  messageAppendPartsInput,
+  messageAppendRoundInput,
+  messageDto,
+  messageFinishInput,
+  messageIdInput,
+  messageListInput,
+  messagePage,
+  messageRecentInput,
+  messageStartInput,
+  messageUpdateInput,
+} from '@threadstore/shared';
+import { z } from 'zod';
+import {
+  appendMessages,
+  appendParts,
+  deleteMessage,
+  finishMessage,
+  getMessage,
+  listMessages,
+  recentMessages,
+  startMessage,
+  updateMessage,
+} from '../services/messages.ts';
+import { router, userMutation, userProcedure } from '../trpc.ts';
+
+export const messageRouter = router({
+  append: userMutation
+    .input(messageAppendInput)
+    .output(messageDto)
+    .mutation(async ({ ctx, input }) => {
+      const { conversationId, ...body } = input;
+      const [message] = await appendMessages(ctx.em, ctx.userId, conversationId, [{ body, status: 'complete' }]);
+      return message as z.infer<typeof messageDto>;
+    }),
+  /** The seeds' store_conversation_round: the user's message and the reply, both or neither. */
+  appendRound: userMutation
+    .input(messageAppendRoundInput)
+    .output(appendRoundResult)
+    .mutation(async ({ ctx, input }) => {
+      const [user, assistant] = await appendMessages(ctx.em, ctx.userId, input.conversationId, [
+        { body: input.user, status: 'complete' },
+        { body: input.assistant, status: 'complete' },
+      ]);
+      return { user: user as z.infer<typeof messageDto>, assistant: assistant as z.infer<typeof messageDto> };
+    }),
+  list: userProcedure
+    .input(messageListInput)
+    .output(messagePage)
+    .query(({ ctx, input }) => listMessages(ctx.em, ctx.userId, input)),
+  recent: userProcedure
+    .input(messageRecentInput)
+    .output(z.array(messageDto))
+    .query(({ ctx, input }) => recentMessages(ctx.em, ctx.userId, input)),
+  get: userProcedure
+    .input(messageIdInput)
+    .output(messageDto)
+    .query(({ ctx, input }) => getMessage(ctx.em, ctx.userId, input.id)),
+  update: userMutation
+    .input(messageUpdateInput)
+    .output(messageDto)
+    .mutation(({ ctx, input }) => updateMessage(ctx.em, ctx.userId, input)),
+  delete: userMutation
+    .input(messageIdInput)
+    .output(z.object({ id: z.uuid(), deleted: z.literal(true) }))
+    .mutation(({ ctx, input }) => deleteMessage(ctx.em, ctx.userId, input.id)),
+  start: userMutation
+    .input(messageStartInput)
+    .output(messageDto)
+    .mutation(({ ctx, input }) => startMessage(ctx.em, ctx.userId, input)),
+  appendParts: userMutation
+    .input(messageAppendPartsInput)
+    .output(messageDto)
+    .mutation(({ ctx, input }) => appendParts(ctx.em, ctx.userId, input)),
+  finish: userMutation
+    .input(messageFinishInput)
+    .output(messageDto)
+    .mutation(({ ctx, input }) => finishMessage(ctx.em, ctx.userId, input)),
+});

@@ -1,0 +1,52 @@
+// Test helpers: a database of its own for each test file, cloned from the migrated template (see test/global-setup.ts).
+import { randomBytes } from 'node:crypto';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import pg from 'pg';
+import { inject } from 'vitest';
+import { initOrm } from './orm.ts';
+
+export function databaseUrl(serverUrl: string, database: string): string {
+  const url = new URL(serverUrl);
+  url.pathname = `/${database}`;
+  return url.toString();
+}
+
+export async function runAdmin(adminUrl: string, sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+export function dropDatabase(adminUrl: string, database: string): Promise<void> {
+  return runAdmin(adminUrl, `drop database if exists "${database}" with (force)`);
+}
+
+export interface TestDatabase {
+  name: string;
+  url: string;
+  orm: MikroORM;
+  drop(): Promise<void>;
+}
+
+/** A fresh database for one test file, with every migration applied; `drop()` removes it. */
+export async function createTestDatabase(options: { fromTemplate?: boolean } = {}): Promise<TestDatabase> {
+  const adminUrl = inject('adminUrl');
+  const name = `threadstore_test_${randomBytes(6).toString('hex')}`;
+  const template = options.fromTemplate === false ? 'template0' : inject('templateDatabase');
+  await runAdmin(adminUrl, `create database "${name}" template "${template}"`);
+  const url = databaseUrl(adminUrl, name);
+  const orm = await initOrm({ clientUrl: url, poolMax: 20 });
+  return {
+    name,
+    url,
+    orm,
+    async drop() {
+      await orm.close(true);
+      await dropDatabase(adminUrl, name);
+    },
+  };
+}
