@@ -4,8 +4,8 @@ import { mkdtempSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { databaseUrl, dropDatabase, runAdmin } from '@threadstore/shared/testing';
 import { initOrm, loadEnv, migrateUp, startEmbeddedPostgres } from '@threadstore/shared/server';
+import { databaseUrl, dropDatabase, runAdmin } from '@threadstore/shared/testing';
 import type { TestProject } from 'vitest/node';
 
 declare module 'vitest' {

@@ -5,7 +5,10 @@ export function encodeCursor(values: readonly (string | number | boolean | null)
   return Buffer.from(JSON.stringify(values)).toString('base64url');
 }
 
-export function decodeCursor<T extends readonly unknown[]>(cursor: string, isValid: (values: unknown[]) => values is [...T]): T {
+export function decodeCursor<T extends readonly unknown[]>(
+  cursor: string,
+  isValid: (values: unknown[]) => values is [...T],
+): T {
   let values: unknown;
   try {
     values = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));

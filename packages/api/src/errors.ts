@@ -17,13 +17,16 @@ const UNAVAILABLE_MESSAGE = 'The database is unreachable; retry shortly.';
 /** PostgreSQL SQLSTATE classes that mean "the database is not there right now", not "your request is wrong". */
 function isUnavailableState(state: string | undefined): boolean {
   if (!state) return false;
-  return state.startsWith('08') || state.startsWith('53') || state === '57P01' || state === '57P02' || state === '57P03';
+  return (
+    state.startsWith('08') || state.startsWith('53') || state === '57P01' || state === '57P02' || state === '57P03'
+  );
 }
 
 function isNetworkError(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const code = (error as NodeJS.ErrnoException).code;
-  if (code && ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE'].includes(code)) return true;
+  if (code && ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE'].includes(code))
+    return true;
   return /timeout exceeded when trying to connect|Connection terminated|connection is closed|Client has encountered a connection error/i.test(
     error.message,
   );
@@ -40,7 +43,11 @@ export function toTRPCError(error: unknown): TRPCError {
     return new TRPCError({ code: 'CONFLICT', message: 'That id or name is already taken.', cause });
   }
   if (error instanceof OptimisticLockError) {
-    return new TRPCError({ code: 'CONFLICT', message: 'The record was changed by someone else; reload and retry.', cause });
+    return new TRPCError({
+      code: 'CONFLICT',
+      message: 'The record was changed by someone else; reload and retry.',
+      cause,
+    });
   }
   if (error instanceof DeadlockException || error instanceof LockWaitTimeoutException) {
     return new TRPCError({ code: 'CONFLICT', message: 'A concurrent write got in the way; retry.', cause });
@@ -59,8 +66,10 @@ export function toTRPCError(error: unknown): TRPCError {
   }
   if (error instanceof DriverException) {
     const state = error.sqlState ?? error.code;
-    if (isUnavailableState(state)) return new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: UNAVAILABLE_MESSAGE, cause });
-    if (state === '57014') return new TRPCError({ code: 'TIMEOUT', message: 'The query took too long and was cancelled.', cause });
+    if (isUnavailableState(state))
+      return new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: UNAVAILABLE_MESSAGE, cause });
+    if (state === '57014')
+      return new TRPCError({ code: 'TIMEOUT', message: 'The query took too long and was cancelled.', cause });
     if (state === '40001' || state === '40P01') {
       return new TRPCError({ code: 'CONFLICT', message: 'A concurrent write got in the way; retry.', cause });
     }

@@ -5,7 +5,15 @@ export { type Context, createInnerContext, type Identity, type InnerContext, typ
 export { toTRPCError } from './errors.ts';
 export { type AppRouter, appRouter, createCaller } from './root.ts';
 export { abortStaleStreams } from './services/messages.ts';
-export { authenticate, countLiveTokens, createToken, hashToken, listTokens, revokeToken, type TokenRecord } from './tokens.ts';
+export {
+  authenticate,
+  countLiveTokens,
+  createToken,
+  hashToken,
+  listTokens,
+  revokeToken,
+  type TokenRecord,
+} from './tokens.ts';
 
 export type RouterInputs = inferRouterInputs<AppRouter>;
 export type RouterOutputs = inferRouterOutputs<AppRouter>;

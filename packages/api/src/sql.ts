@@ -6,7 +6,11 @@ export function query<T>(em: EntityManager, sql: string, params: readonly unknow
   return em.execute<T[]>(sql, [...params], 'all');
 }
 
-export async function queryOne<T>(em: EntityManager, sql: string, params: readonly unknown[] = []): Promise<T | undefined> {
+export async function queryOne<T>(
+  em: EntityManager,
+  sql: string,
+  params: readonly unknown[] = [],
+): Promise<T | undefined> {
   return (await query<T>(em, sql, params))[0];
 }
 
@@ -22,7 +26,9 @@ export function toIsoOrNull(value: Date | string | null): string | null {
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, item: unknown) => {
     if (item && typeof item === 'object' && !Array.isArray(item)) {
-      return Object.fromEntries(Object.entries(item as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+      return Object.fromEntries(
+        Object.entries(item as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+      );
     }
     return item;
   });

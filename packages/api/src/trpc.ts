@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { initTRPC, TRPCError } from '@trpc/server';
 import { actingUserInput } from '@threadstore/shared';
+import { initTRPC, TRPCError } from '@trpc/server';
 import { ZodError } from 'zod';
 import type { Context } from './context.ts';
 import { toTRPCError } from './errors.ts';
@@ -13,6 +13,8 @@ function describeZodError(error: ZodError): string {
 }
 
 const t = initTRPC.context<Context>().create({
+  // Stack traces stay in the server's log, never in responses.
+  isDev: false,
   errorFormatter({ shape, error }) {
     if (error.code === 'BAD_REQUEST' && error.cause instanceof ZodError) {
       return {

@@ -1,6 +1,12 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { ConversationDto, ConversationStats } from '@threadstore/shared';
-import type { conversationCreateInput, conversationListInput, conversationStatsInput, conversationUpdateInput } from '@threadstore/shared';
+import type {
+  ConversationDto,
+  ConversationStats,
+  conversationCreateInput,
+  conversationListInput,
+  conversationStatsInput,
+  conversationUpdateInput,
+} from '@threadstore/shared';
 import type { z } from 'zod';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
 import { conflict, notFound } from '../errors.ts';
@@ -54,7 +60,32 @@ export function titleFromText(text: string): string | null {
     .find((item) => item.length > 0);
   if (!line) return null;
   const characters = Array.from(line);
-  return characters.length <= TITLE_LENGTH ? line : `${characters.slice(0, TITLE_LENGTH - 1).join('').trimEnd()}…`;
+  return characters.length <= TITLE_LENGTH
+    ? line
+    : `${characters
+        .slice(0, TITLE_LENGTH - 1)
+        .join('')
+        .trimEnd()}…`;
+}
+
+/**
+ * Locks the conversation row, creating it for this user when it does not exist yet: a session is a
+ * conversation, so writing a message, context or note for a new session id starts one. The lock is what
+ * serialises writers of one conversation, so message positions are handed out in commit order.
+ * Another user's conversation, or one in the trash, is NOT_FOUND.
+ */
+export async function lockConversation(em: EntityManager, userId: string, conversationId: string): Promise<void> {
+  const lock = `select user_id as "userId", deleted_at as "deletedAt" from conversations where uuid = ? for update`;
+  let row = await queryOne<{ userId: string; deletedAt: Date | null }>(em, lock, [conversationId]);
+  if (!row) {
+    await query(em, 'insert into conversations (uuid, user_id) values (?, ?) on conflict (uuid) do nothing', [
+      conversationId,
+      userId,
+    ]);
+    row = await queryOne(em, lock, [conversationId]);
+  }
+  if (!row || row.userId !== userId) throw notFound(`Conversation ${conversationId}`);
+  if (row.deletedAt) throw notFound(`Conversation ${conversationId} is in the trash; restore it first. It`);
 }
 
 export async function getConversation(em: EntityManager, userId: string, id: string): Promise<ConversationDto> {
@@ -72,7 +103,12 @@ export async function createConversation(
   userId: string,
   input: z.infer<typeof conversationCreateInput>,
 ): Promise<ConversationDto> {
-  const payload = { title: input.title ?? null, metadata: input.metadata ?? null, tags: input.tags ?? [], pinned: input.pinned ?? false };
+  const payload = {
+    title: input.title ?? null,
+    metadata: input.metadata ?? null,
+    tags: input.tags ?? [],
+    pinned: input.pinned ?? false,
+  };
   const hash = requestHash(payload);
   const inserted = await queryOne<ConversationRow>(
     em,
@@ -103,7 +139,10 @@ export async function createConversation(
 type ListInput = z.infer<typeof conversationListInput>;
 type ListCursor = [boolean, string, string];
 const isListCursor = (values: unknown[]): values is ListCursor =>
-  values.length === 3 && typeof values[0] === 'boolean' && typeof values[1] === 'string' && typeof values[2] === 'string';
+  values.length === 3 &&
+  typeof values[0] === 'boolean' &&
+  typeof values[1] === 'string' &&
+  typeof values[2] === 'string';
 
 export async function listConversations(
   em: EntityManager,
@@ -170,7 +209,8 @@ export async function updateConversation(
     sets.push('pinned = ?');
     params.push(input.pinned);
   }
-  if (input.archived !== undefined) sets.push(input.archived ? 'archived_at = coalesce(archived_at, now())' : 'archived_at = null');
+  if (input.archived !== undefined)
+    sets.push(input.archived ? 'archived_at = coalesce(archived_at, now())' : 'archived_at = null');
   sets.push('version = version + 1');
   const row = await queryOne<ConversationRow>(
     em,
@@ -181,11 +221,18 @@ export async function updateConversation(
   );
   if (row) return toConversationDto(row);
   const current = await getConversation(em, userId, input.id);
-  throw conflict(`expectedVersion: conversation ${input.id} is at version ${current.version}, not ${input.expectedVersion}`);
+  throw conflict(
+    `expectedVersion: conversation ${input.id} is at version ${current.version}, not ${input.expectedVersion}`,
+  );
 }
 
 /** Trash and restore: `deleted_at` set or cleared; doing either twice is harmless. */
-export async function setTrashed(em: EntityManager, userId: string, id: string, trashed: boolean): Promise<ConversationDto> {
+export async function setTrashed(
+  em: EntityManager,
+  userId: string,
+  id: string,
+  trashed: boolean,
+): Promise<ConversationDto> {
   const row = await queryOne<ConversationRow>(
     em,
     `update conversations c set deleted_at = ${trashed ? 'coalesce(c.deleted_at, now())' : 'null'}
@@ -197,11 +244,16 @@ export async function setTrashed(em: EntityManager, userId: string, id: string, 
 }
 
 /** Removes a conversation for good; its messages, contexts and notes go with it (ON DELETE CASCADE). */
-export async function purgeConversation(em: EntityManager, userId: string, id: string): Promise<{ id: string; purged: true }> {
-  const row = await queryOne<{ id: string }>(em, 'delete from conversations where uuid = ? and user_id = ? returning uuid as id', [
-    id,
-    userId,
-  ]);
+export async function purgeConversation(
+  em: EntityManager,
+  userId: string,
+  id: string,
+): Promise<{ id: string; purged: true }> {
+  const row = await queryOne<{ id: string }>(
+    em,
+    'delete from conversations where uuid = ? and user_id = ? returning uuid as id',
+    [id, userId],
+  );
   if (!row) throw notFound(`Conversation ${id}`);
   return { id: row.id, purged: true };
 }
@@ -241,7 +293,11 @@ export async function conversationStats(
       `select to_char(m.created_at at time zone ?, 'YYYY-MM-DD') as day, count(*) as count ${scope} group by 1 order by 1`,
       [input.timeZone, ...messageParams],
     ),
-    query<{ role: string; count: string }>(em, `select m.role, count(*) as count ${scope} group by 1 order by 2 desc, 1`, messageParams),
+    query<{ role: string; count: string }>(
+      em,
+      `select m.role, count(*) as count ${scope} group by 1 order by 2 desc, 1`,
+      messageParams,
+    ),
     query<{ tool: string; count: string }>(
       em,
       `select coalesce(nullif(part->>'toolName', ''), substr(part->>'type', 6)) as tool, count(*) as count

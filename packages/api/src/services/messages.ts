@@ -7,10 +7,10 @@ import {
   type MessageDto,
   type MessagePart,
   type MessageStatus,
-  messageParts,
   type messageAppendPartsInput,
   type messageFinishInput,
   type messageListInput,
+  messageParts,
   type messageRecentInput,
   type messageStartInput,
   type messageUpdateInput,
@@ -19,7 +19,7 @@ import type { z } from 'zod';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
 import { badRequest, conflict, notFound } from '../errors.ts';
 import { query, queryOne, requestHash, toIso } from '../sql.ts';
-import { titleFromText } from './conversations.ts';
+import { lockConversation, titleFromText } from './conversations.ts';
 
 const MESSAGE_COLUMNS = `m.uuid as id, m.conversation_uuid as "conversationId", m.role, m.content, m.parts, m.attachments,
   m.metadata, m.status, m.created_at as "createdAt", m.updated_at as "updatedAt", m.seq`;
@@ -63,21 +63,6 @@ export interface NewMessage {
 function fingerprint(conversationId: string, message: NewMessage): string {
   const { id: _id, ...body } = message.body;
   return requestHash({ conversationId, status: message.status, ...body });
-}
-
-/**
- * Locks the conversation row (creating it for this user when it does not exist yet). The lock is what
- * serialises writers of one conversation, so positions are handed out in commit order.
- */
-async function lockConversation(em: EntityManager, userId: string, conversationId: string): Promise<void> {
-  const lock = `select user_id as "userId", deleted_at as "deletedAt" from conversations where uuid = ? for update`;
-  let row = await queryOne<{ userId: string; deletedAt: Date | null }>(em, lock, [conversationId]);
-  if (!row) {
-    await query(em, 'insert into conversations (uuid, user_id) values (?, ?) on conflict (uuid) do nothing', [conversationId, userId]);
-    row = await queryOne(em, lock, [conversationId]);
-  }
-  if (!row || row.userId !== userId) throw notFound(`Conversation ${conversationId}`);
-  if (row.deletedAt) throw notFound(`Conversation ${conversationId} is in the trash; restore it first. It`);
 }
 
 /** Stores messages at the end of a conversation in one statement; replays of the same ids return the stored rows. */
@@ -132,8 +117,9 @@ export async function appendMessages(
   }));
   const rows = await query<MessageRow>(
     em,
-    `insert into messages as m (uuid, conversation_uuid, role, content, parts, attachments, metadata, status, seq, request_hash, created_at)
-     select r.uuid, ?, r.role, r.content, r.parts, r.attachments, r.metadata, r.status, r.seq, r.request_hash, clock_timestamp()
+    `insert into messages as m (uuid, conversation_uuid, role, content, parts, attachments, metadata, status, seq, request_hash, created_at, updated_at)
+     select r.uuid, ?, r.role, r.content, r.parts, r.attachments, r.metadata, r.status, r.seq, r.request_hash,
+            clock_timestamp(), clock_timestamp()
        from jsonb_to_recordset(?::jsonb) as r(uuid uuid, role text, content text, parts jsonb, attachments jsonb,
                                               metadata jsonb, status text, seq bigint, request_hash text)
       order by r.seq
@@ -144,7 +130,10 @@ export async function appendMessages(
 }
 
 async function assertConversationOwned(em: EntityManager, userId: string, conversationId: string): Promise<void> {
-  const row = await queryOne(em, 'select 1 from conversations where uuid = ? and user_id = ?', [conversationId, userId]);
+  const row = await queryOne(em, 'select 1 from conversations where uuid = ? and user_id = ?', [
+    conversationId,
+    userId,
+  ]);
   if (!row) throw notFound(`Conversation ${conversationId}`);
 }
 
@@ -264,10 +253,11 @@ async function saveParts(
     sets.push('metadata = ?::jsonb');
     params.push(changes.metadata === null ? null : JSON.stringify(changes.metadata));
   }
-  const row = await queryOne<MessageRow>(em, `update messages m set ${sets.join(', ')} where m.uuid = ? returning ${MESSAGE_COLUMNS}`, [
-    ...params,
-    id,
-  ]);
+  const row = await queryOne<MessageRow>(
+    em,
+    `update messages m set ${sets.join(', ')} where m.uuid = ? returning ${MESSAGE_COLUMNS}`,
+    [...params, id],
+  );
   return toMessageDto(row as MessageRow);
 }
 
@@ -279,13 +269,24 @@ export async function updateMessage(
   const current = await findMessage(em, userId, input.id, true);
   if (input.parts) assertToolCallsKept(current.parts, input.parts);
   const content = input.content ?? (input.parts ? deriveContent(input.parts) : undefined);
-  return saveParts(em, input.id, { parts: input.parts, content, attachments: input.attachments, metadata: input.metadata });
+  return saveParts(em, input.id, {
+    parts: input.parts,
+    content,
+    attachments: input.attachments,
+    metadata: input.metadata,
+  });
 }
 
-export async function deleteMessage(em: EntityManager, userId: string, id: string): Promise<{ id: string; deleted: true }> {
+export async function deleteMessage(
+  em: EntityManager,
+  userId: string,
+  id: string,
+): Promise<{ id: string; deleted: true }> {
   const message = await findMessage(em, userId, id, true);
   await query(em, 'delete from messages where uuid = ?', [id]);
-  await query(em, 'update conversations set message_count = message_count - 1 where uuid = ?', [message.conversationId]);
+  await query(em, 'update conversations set message_count = message_count - 1 where uuid = ?', [
+    message.conversationId,
+  ]);
   return { id, deleted: true };
 }
 
@@ -310,7 +311,8 @@ export async function appendParts(
   input: z.infer<typeof messageAppendPartsInput>,
 ): Promise<MessageDto> {
   const current = await findMessage(em, userId, input.id, true);
-  if (current.status !== 'streaming') throw conflict(`Message ${input.id} is ${current.status}; it no longer takes parts`);
+  if (current.status !== 'streaming')
+    throw conflict(`Message ${input.id} is ${current.status}; it no longer takes parts`);
   const index = input.index ?? current.parts.length;
   if (index > current.parts.length) {
     throw badRequest(`index: ${index} would leave a gap; the message has ${current.parts.length} parts`);
@@ -329,7 +331,10 @@ export async function finishMessage(
 ): Promise<MessageDto> {
   const current = await findMessage(em, userId, input.id, true);
   if (current.status !== 'streaming') {
-    if (current.status === input.status && (input.parts === undefined || requestHash(input.parts) === requestHash(current.parts))) {
+    if (
+      current.status === input.status &&
+      (input.parts === undefined || requestHash(input.parts) === requestHash(current.parts))
+    ) {
       return toMessageDto(current);
     }
     throw conflict(`Message ${input.id} is already ${current.status}`);

@@ -14,7 +14,7 @@ export const page = <T extends z.ZodType>(item: T) =>
   z.object({ items: z.array(item), nextCursor: z.string().nullable() });
 
 /** A service token acts for the user it names here; a user token may omit it or name itself. */
-export const actingUserInput = z.object({ userId: z.string().trim().min(1).max(255).optional() });
+export const actingUserInput = z.object({ userId: z.string().trim().min(1).max(255).optional() }).prefault({});
 
 /** Names of actions, notes and sessions in the seeds: non-empty text of at most 255 characters. */
 export const shortName = (field: string) =>

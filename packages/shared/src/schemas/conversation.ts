@@ -12,15 +12,17 @@ export const conversationCreateInput = z.object({
   pinned: z.boolean().optional(),
 });
 export const conversationIdInput = z.object({ id: uuid });
-export const conversationListInput = pageInput.extend({
-  /** false (default): hide archived; true: only archived. */
-  archived: z.boolean().default(false),
-  pinned: z.boolean().optional(),
-  tag: z.string().trim().min(1).max(64).optional(),
-  /** true: only the trash; otherwise the trash is hidden. */
-  trashed: z.boolean().default(false),
-  q: z.string().max(500).optional(),
-});
+export const conversationListInput = pageInput
+  .extend({
+    /** false (default): hide archived; true: only archived. */
+    archived: z.boolean().default(false),
+    pinned: z.boolean().optional(),
+    tag: z.string().trim().min(1).max(64).optional(),
+    /** true: only the trash; otherwise the trash is hidden. */
+    trashed: z.boolean().default(false),
+    q: z.string().max(500).optional(),
+  })
+  .prefault({});
 export const conversationUpdateInput = z.object({
   id: uuid,
   expectedVersion: z.number().int().min(1).optional(),
@@ -30,13 +32,15 @@ export const conversationUpdateInput = z.object({
   pinned: z.boolean().optional(),
   archived: z.boolean().optional(),
 });
-export const conversationStatsInput = z.object({
-  conversationId: uuid.optional(),
-  from: isoDate.optional(),
-  to: isoDate.optional(),
-  /** IANA time zone the days are counted in. */
-  timeZone: z.string().max(64).default('UTC'),
-});
+export const conversationStatsInput = z
+  .object({
+    conversationId: uuid.optional(),
+    from: isoDate.optional(),
+    to: isoDate.optional(),
+    /** IANA time zone the days are counted in. */
+    timeZone: z.string().max(64).default('UTC'),
+  })
+  .prefault({});
 
 export const conversationDto = z.object({
   id: uuid,

@@ -108,11 +108,18 @@ describe('schema', () => {
   });
 
   it('has the sizes, defaults and nullability of the seeds', async () => {
-    const rows = await sql<{ table_name: string; column_name: string; is_nullable: string; len: number | null; def: string | null }>(
+    const rows = await sql<{
+      table_name: string;
+      column_name: string;
+      is_nullable: string;
+      len: number | null;
+      def: string | null;
+    }>(
       `select table_name, column_name, is_nullable, character_maximum_length as len, column_default as def
          from information_schema.columns where table_schema = 'public'`,
     );
-    const column = (table: string, name: string) => rows.find((row) => row.table_name === table && row.column_name === name);
+    const column = (table: string, name: string) =>
+      rows.find((row) => row.table_name === table && row.column_name === name);
     expect(column('conversations', 'title')?.len).toBe(500);
     expect(column('conversations', 'user_id')?.len).toBe(255);
     expect(column('conversations', 'uuid')?.def).toContain('gen_random_uuid()');
@@ -162,17 +169,17 @@ describe('schema', () => {
       `insert into conversations (user_id, created_at, updated_at) values ('u1', now() - interval '1 day', now() - interval '1 day') returning uuid`,
     );
     const session = conversation?.uuid;
-    await em.execute(
-      `insert into messages (conversation_uuid, role, parts, seq) values (?, 'user', '[]', 1)`,
-      [session],
-    );
+    await em.execute(`insert into messages (conversation_uuid, role, parts, seq) values (?, 'user', '[]', 1)`, [
+      session,
+    ]);
     await em.execute(
       `insert into contexts (user_id, session_id, action, context_data, updated_at) values ('u1', ?, 'tactics', '{}', now() - interval '1 day')`,
       [session],
     );
-    await em.execute(`insert into notes (user_id, session_id, action, name, context) values ('u1', ?, 'a', 'n1', 'text')`, [
-      session,
-    ]);
+    await em.execute(
+      `insert into notes (user_id, session_id, action, name, context) values ('u1', ?, 'a', 'n1', 'text')`,
+      [session],
+    );
 
     await em.execute(`update contexts set context_data = '{"a": 1}' where session_id = ?`, [session]);
     await em.execute(`update conversations set title = 'renamed' where uuid = ?`, [session]);
@@ -195,15 +202,25 @@ describe('schema', () => {
 
   it('enforces the unique constraints of the seeds and the checks of the spec', async () => {
     const em = db.orm.em.fork();
-    const [conversation] = await em.execute<{ uuid: string }[]>(`insert into conversations (user_id) values ('u2') returning uuid`);
+    const [conversation] = await em.execute<{ uuid: string }[]>(
+      `insert into conversations (user_id) values ('u2') returning uuid`,
+    );
     const session = conversation?.uuid;
-    await em.execute(`insert into contexts (user_id, session_id, action, context_data) values ('u2', ?, 'a', '{}')`, [session]);
+    await em.execute(`insert into contexts (user_id, session_id, action, context_data) values ('u2', ?, 'a', '{}')`, [
+      session,
+    ]);
     await expect(
-      em.execute(`insert into contexts (user_id, session_id, action, context_data) values ('u2', ?, 'a', '{}')`, [session]),
+      em.execute(`insert into contexts (user_id, session_id, action, context_data) values ('u2', ?, 'a', '{}')`, [
+        session,
+      ]),
     ).rejects.toThrow(/contexts_unique_user_session_action/);
-    await em.execute(`insert into notes (user_id, session_id, action, name, context) values ('u2', ?, 'a', 'n', 'x')`, [session]);
+    await em.execute(`insert into notes (user_id, session_id, action, name, context) values ('u2', ?, 'a', 'n', 'x')`, [
+      session,
+    ]);
     await expect(
-      em.execute(`insert into notes (user_id, session_id, action, name, context) values ('u2', ?, 'b', 'n', 'y')`, [session]),
+      em.execute(`insert into notes (user_id, session_id, action, name, context) values ('u2', ?, 'b', 'n', 'y')`, [
+        session,
+      ]),
     ).rejects.toThrow(/notes_unique_user_session_name/);
     await expect(
       em.execute(`insert into messages (conversation_uuid, role, parts, seq) values (?, 'robot', '[]', 1)`, [session]),
@@ -212,7 +229,9 @@ describe('schema', () => {
       em.execute(`insert into messages (conversation_uuid, role, parts, seq) values (?, 'user', '{}', 1)`, [session]),
     ).rejects.toThrow(/messages_parts_array_check/);
     await expect(
-      em.execute(`insert into messages (conversation_uuid, role, parts, seq) values (gen_random_uuid(), 'user', '[]', 1)`),
+      em.execute(
+        `insert into messages (conversation_uuid, role, parts, seq) values (gen_random_uuid(), 'user', '[]', 1)`,
+      ),
     ).rejects.toThrow(/messages_conversation_uuid_foreign/);
   });
 });

@@ -1,0 +1,74 @@
+import { abortStaleStreams } from '@threadstore/api';
+import { DatabaseStartError, loadEnv, migrateUp } from '@threadstore/shared/server';
+import { buildApp } from './app.ts';
+import { openDatabase } from './database.ts';
+import { ensureLocalToken } from './local-token.ts';
+
+async function main(): Promise<void> {
+  const env = loadEnv();
+  const skipMigrations = process.argv.includes('--no-migrate') || !env.MIGRATE_ON_START;
+  const database = await openDatabase(env);
+  const { orm } = database;
+  const app = await buildApp({ orm, webDistDir: env.WEB_DIST_DIR, logger: { level: env.LOG_LEVEL } });
+  const log = app.log;
+  log.info(`database: ${database.description}`);
+
+  if (!skipMigrations) {
+    const applied = await migrateUp(orm);
+    log.info(
+      { applied },
+      applied.length > 0 ? `applied ${applied.length} migration(s)` : 'database schema is up to date',
+    );
+  }
+
+  const sweeper = setInterval(() => {
+    abortStaleStreams(orm.em.fork(), env.STREAM_STALE_AFTER_SECONDS)
+      .then((count) => count > 0 && log.warn({ count }, 'marked silent streams as aborted'))
+      .catch((error: unknown) => log.error({ err: error }, 'stale stream sweep failed'));
+  }, 60_000);
+  sweeper.unref();
+
+  let shuttingDown = false;
+  const shutdown = async (signal: string) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    log.info({ signal }, 'shutting down: finishing in-flight requests');
+    clearInterval(sweeper);
+    try {
+      await app.close();
+      await database.close();
+      process.exit(0);
+    } catch (error) {
+      log.error({ err: error }, 'shutdown failed');
+      process.exit(1);
+    }
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+
+  await app.listen({ host: env.HOST, port: env.PORT });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : env.PORT;
+  const browserHost = env.HOST === '0.0.0.0' || env.HOST === '::' ? '127.0.0.1' : env.HOST;
+  const token = await ensureLocalToken(orm, env.DATA_DIR);
+  const url = `http://${browserHost.includes(':') ? `[${browserHost}]` : browserHost}:${port}/`;
+  process.stdout.write(
+    token
+      ? `\nthreadstore is ready. Open the web client: ${url}?token=${token}\n\n`
+      : `\nthreadstore is ready at ${url} (create a token with: pnpm cli token create --user <id>)\n\n`,
+  );
+}
+
+main().catch((error: unknown) => {
+  if (
+    error instanceof DatabaseStartError ||
+    (error instanceof Error && error.message.startsWith('Invalid environment'))
+  ) {
+    process.stderr.write(`threadstore: ${error.message}\n`);
+  } else {
+    process.stderr.write(
+      `threadstore failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+  }
+  process.exit(1);
+});
