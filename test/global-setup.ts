@@ -8,13 +8,6 @@ import { initOrm, loadEnv, migrateUp, startEmbeddedPostgres } from '@threadstore
 import { databaseUrl, dropDatabase, runAdmin } from '@threadstore/shared/testing';
 import type { TestProject } from 'vitest/node';
 
-declare module 'vitest' {
-  export interface ProvidedContext {
-    adminUrl: string;
-    templateDatabase: string;
-  }
-}
-
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();

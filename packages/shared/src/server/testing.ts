@@ -5,6 +5,13 @@ import pg from 'pg';
 import { inject } from 'vitest';
 import { initOrm } from './orm.ts';
 
+declare module 'vitest' {
+  export interface ProvidedContext {
+    adminUrl: string;
+    templateDatabase: string;
+  }
+}
+
 export function databaseUrl(serverUrl: string, database: string): string {
   const url = new URL(serverUrl);
   url.pathname = `/${database}`;
