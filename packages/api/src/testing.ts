@@ -9,7 +9,9 @@ export function callerFor(orm: MikroORM, userId: string) {
 }
 
 export function serviceCaller(orm: MikroORM) {
-  return createCaller(createInnerContext({ orm, identity: { tokenId: 'test-service', kind: 'service', userId: null } }));
+  return createCaller(
+    createInnerContext({ orm, identity: { tokenId: 'test-service', kind: 'service', userId: null } }),
+  );
 }
 
 export function anonymousCaller(orm: MikroORM) {

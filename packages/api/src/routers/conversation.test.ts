@@ -24,19 +24,28 @@ describe('conversation', () => {
     const alice = callerFor(db.orm, 'alice');
     const id = crypto.randomUUID();
     const created = await alice.conversation.create({ id, title: '汽车知识', tags: ['cars'] });
-    expect(created).toMatchObject({ id, title: '汽车知识', tags: ['cars'], pinned: false, version: 1, messageCount: 0 });
+    expect(created).toMatchObject({
+      id,
+      title: '汽车知识',
+      tags: ['cars'],
+      pinned: false,
+      version: 1,
+      messageCount: 0,
+    });
     expect(await alice.conversation.create({ id, tags: ['cars'], title: '汽车知识' })).toEqual(created);
     expect(await codeOf(alice.conversation.create({ id, title: 'other' }))).toBe('CONFLICT');
     expect(await alice.conversation.get({ id })).toEqual(created);
   });
 
-  it('never shows one user another user\'s conversation', async () => {
+  it("never shows one user another user's conversation", async () => {
     const bob = callerFor(db.orm, 'bob');
     const { id } = await callerFor(db.orm, 'carol').conversation.create({ title: 'private' });
     expect(await codeOf(bob.conversation.get({ id }))).toBe('NOT_FOUND');
     expect(await codeOf(bob.conversation.update({ id, title: 'x' }))).toBe('NOT_FOUND');
     expect(await codeOf(bob.conversation.purge({ id }))).toBe('NOT_FOUND');
-    expect(await codeOf(bob.message.append({ conversationId: id, role: 'user', parts: [text('hi')] }))).toBe('NOT_FOUND');
+    expect(await codeOf(bob.message.append({ conversationId: id, role: 'user', parts: [text('hi')] }))).toBe(
+      'NOT_FOUND',
+    );
     expect((await bob.conversation.list()).items.map((item) => item.id)).not.toContain(id);
   });
 
@@ -69,11 +78,15 @@ describe('conversation', () => {
     expect(trashed.deletedAt).not.toBeNull();
     expect((await alice.conversation.list()).items.map((item) => item.id)).not.toContain(id);
     expect((await alice.conversation.list({ trashed: true })).items.map((item) => item.id)).toContain(id);
-    expect(await codeOf(alice.message.append({ conversationId: id, role: 'user', parts: [text('x')] }))).toBe('NOT_FOUND');
+    expect(await codeOf(alice.message.append({ conversationId: id, role: 'user', parts: [text('x')] }))).toBe(
+      'NOT_FOUND',
+    );
     expect((await alice.conversation.restore({ id })).deletedAt).toBeNull();
     expect(await alice.conversation.purge({ id })).toEqual({ id, purged: true });
     expect(await codeOf(alice.conversation.get({ id }))).toBe('NOT_FOUND');
-    const [left] = await db.orm.em.fork().execute<{ n: string }[]>('select count(*) as n from messages where conversation_uuid = ?', [id]);
+    const [left] = await db.orm.em
+      .fork()
+      .execute<{ n: string }[]>('select count(*) as n from messages where conversation_uuid = ?', [id]);
     expect(Number(left?.n)).toBe(0);
   });
 
@@ -97,7 +110,12 @@ describe('conversation', () => {
     } while (cursor);
     expect(seen).toEqual(['c3', 'c0', 'c6', 'c4', 'c2', 'c1']);
     expect((await frank.conversation.list({ archived: true })).items.map((item) => item.title)).toEqual(['c5']);
-    expect((await frank.conversation.list({ tag: 'even' })).items.map((item) => item.title)).toEqual(['c0', 'c6', 'c4', 'c2']);
+    expect((await frank.conversation.list({ tag: 'even' })).items.map((item) => item.title)).toEqual([
+      'c0',
+      'c6',
+      'c4',
+      'c2',
+    ]);
     expect((await frank.conversation.list({ pinned: true })).items.map((item) => item.title)).toEqual(['c3']);
     expect(await codeOf(frank.conversation.list({ cursor: 'garbage' }))).toBe('BAD_REQUEST');
   });
@@ -110,7 +128,13 @@ describe('conversation', () => {
       user: { parts: [text('weather?')] },
       assistant: {
         parts: [
-          { type: 'tool-get_weather', toolCallId: 'c1', state: 'output-available', input: { city: 'Tokyo' }, output: { t: 20 } },
+          {
+            type: 'tool-get_weather',
+            toolCallId: 'c1',
+            state: 'output-available',
+            input: { city: 'Tokyo' },
+            output: { t: 20 },
+          },
           { type: 'dynamic-tool', toolName: 'search', toolCallId: 'c2', state: 'input-available', input: {} },
           text('20 degrees'),
         ],
