@@ -1,0 +1,30 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DatabaseStartError, startEmbeddedPostgres } from './embedded-postgres.ts';
+
+describe('embedded PostgreSQL', () => {
+  it('says so in one line when its port is taken', async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const { port } = blocker.address() as net.AddressInfo;
+    try {
+      const baseDir = mkdtempSync(path.join(os.tmpdir(), 'threadstore-port-'));
+      const attempt = startEmbeddedPostgres({ baseDir, port });
+      await expect(attempt).rejects.toBeInstanceOf(DatabaseStartError);
+      await expect(attempt).rejects.toThrow(`Port ${port} is taken`);
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('says so when the data folder is unusable', async () => {
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'threadstore-dir-')), 'not-a-folder');
+    writeFileSync(file, '');
+    await expect(startEmbeddedPostgres({ baseDir: path.join(file, 'data'), port: 1 })).rejects.toThrow(
+      /Data folder .* is unusable/,
+    );
+  });
+});
