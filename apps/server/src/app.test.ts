@@ -22,6 +22,19 @@ afterAll(async () => {
   await db.drop();
 });
 
+interface TrpcBody {
+  result: {
+    data: {
+      [key: string]: unknown;
+      user: { createdAt: string };
+      items: { content: string }[];
+      nextCursor: string | null;
+    };
+  };
+  error: { message: string; data: { code: string } };
+}
+const body = async (response: Response) => (await response.json()) as TrpcBody;
+
 const auth = (token: string) => ({ authorization: `Bearer ${token}`, 'content-type': 'application/json' });
 const post = (procedure: string, token: string, input: unknown) =>
   fetch(`${base}/trpc/${procedure}`, { method: 'POST', headers: auth(token), body: JSON.stringify(input) });
@@ -61,7 +74,7 @@ describe('health', () => {
       const started = Date.now();
       const response = await fetch(`${url}/trpc/conversation.list`, { headers: auth(userToken) });
       expect(response.status).toBe(503);
-      expect((await response.json()).error.data.code).toBe('SERVICE_UNAVAILABLE');
+      expect((await body(response)).error.data.code).toBe('SERVICE_UNAVAILABLE');
       expect(Date.now() - started).toBeLessThan(5000);
     } finally {
       await down.close();
@@ -74,8 +87,7 @@ describe('bearer tokens', () => {
   it('refuses requests without a valid token', async () => {
     expect((await fetch(`${base}/trpc/conversation.list`)).status).toBe(401);
     expect((await get('conversation.list', 'tsk_not-a-real-token')).status).toBe(401);
-    const body = await (await get('conversation.list', 'nope')).json();
-    expect(body.error.data.code).toBe('UNAUTHORIZED');
+    expect((await body(await get('conversation.list', 'nope'))).error.data.code).toBe('UNAUTHORIZED');
   });
 
   it('stops accepting a token once it is revoked, and records when it was used', async () => {
@@ -122,19 +134,19 @@ describe('plain JSON over HTTP', () => {
       assistant: { parts: [{ type: 'text', text: 'hello' }] },
     });
     expect(round.status).toBe(200);
-    const stored = (await round.json()).result.data;
+    const stored = (await body(round)).result.data;
     expect(stored.user.createdAt).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
 
     const list = await get('message.list', userToken, { conversationId });
-    const page = (await list.json()).result.data;
-    expect(page.items.map((message: { content: string }) => message.content)).toEqual(['你好', 'hello']);
+    const page = (await body(list)).result.data;
+    expect(page.items.map((message) => message.content)).toEqual(['你好', 'hello']);
     expect(page.nextCursor).toBeNull();
   });
 
   it('answers bad input with 400 naming the field, and a batch runs its calls independently', async () => {
     const bad = await post('message.append', userToken, { conversationId: 'x', role: 'user', parts: [] });
     expect(bad.status).toBe(400);
-    expect((await bad.json()).error.message).toContain('conversationId');
+    expect((await body(bad)).error.message).toContain('conversationId');
 
     const first = crypto.randomUUID();
     const second = crypto.randomUUID();
@@ -144,10 +156,7 @@ describe('plain JSON over HTTP', () => {
       body: JSON.stringify({ 0: { id: first, title: 'one' }, 1: { id: second, title: 'two' } }),
     });
     expect(batch.status).toBe(200);
-    const results = await batch.json();
-    expect(results.map((result: { result: { data: { id: string } } }) => result.result.data.id)).toEqual([
-      first,
-      second,
-    ]);
+    const results = (await batch.json()) as { result: { data: { id: string } } }[];
+    expect(results.map((result) => result.result.data.id)).toEqual([first, second]);
   });
 });

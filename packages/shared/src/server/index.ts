@@ -1,6 +1,12 @@
 // Server-only entry: MikroORM entities, configuration and the embedded database. Never import it from the browser.
 
-export { DatabaseStartError, type EmbeddedDatabase, startEmbeddedPostgres } from './embedded-postgres.ts';
+export { databaseUrl, dropDatabase, runAdmin } from './admin.ts';
+export {
+  DatabaseStartError,
+  type EmbeddedDatabase,
+  startEmbeddedPostgres,
+  startThrowawayPostgres,
+} from './embedded-postgres.ts';
 export * from './entities/index.ts';
 export { type Env, loadEnv } from './env.ts';
 export { initOrm, migrateUp, migrationsPath, type OrmSettings, ormOptions, ormSettingsFromEnv } from './orm.ts';

@@ -1,35 +1,17 @@
 // Test helpers: a database of its own for each test file, cloned from the migrated template (see test/global-setup.ts).
 import { randomBytes } from 'node:crypto';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import pg from 'pg';
 import { inject } from 'vitest';
+import { databaseUrl, dropDatabase, runAdmin } from './admin.ts';
 import { initOrm } from './orm.ts';
+
+export { databaseUrl, dropDatabase, runAdmin };
 
 declare module 'vitest' {
   export interface ProvidedContext {
     adminUrl: string;
     templateDatabase: string;
   }
-}
-
-export function databaseUrl(serverUrl: string, database: string): string {
-  const url = new URL(serverUrl);
-  url.pathname = `/${database}`;
-  return url.toString();
-}
-
-export async function runAdmin(adminUrl: string, sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
-export function dropDatabase(adminUrl: string, database: string): Promise<void> {
-  return runAdmin(adminUrl, `drop database if exists "${database}" with (force)`);
 }
 
 export interface TestDatabase {

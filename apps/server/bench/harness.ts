@@ -1,0 +1,60 @@
+// Shared by the benchmarks: a throwaway PostgreSQL (embedded, or DATABASE_URL's server), migrated, and timing helpers.
+import type { MikroORM } from '@mikro-orm/postgresql';
+import {
+  databaseUrl,
+  dropDatabase,
+  initOrm,
+  loadEnv,
+  migrateUp,
+  runAdmin,
+  startThrowawayPostgres,
+} from '@threadstore/shared/server';
+
+export interface BenchDatabase {
+  orm: MikroORM;
+  close(): Promise<void>;
+}
+
+export async function openBenchDatabase(name: string): Promise<BenchDatabase> {
+  const env = loadEnv();
+  const cluster = env.DATABASE_URL ? undefined : await startThrowawayPostgres(`bench-${name}`);
+  const adminUrl = env.DATABASE_URL ?? (cluster?.url as string);
+  const database = `threadstore_bench_${name}_${process.pid}`;
+  await runAdmin(adminUrl, `create database "${database}"`);
+  const orm = await initOrm({ clientUrl: databaseUrl(adminUrl, database), poolMax: 10 });
+  await migrateUp(orm);
+  return {
+    orm,
+    async close() {
+      await orm.close(true);
+      await dropDatabase(adminUrl, database);
+      await cluster?.stop();
+    },
+  };
+}
+
+export interface Timing {
+  p50: number;
+  p95: number;
+  p99: number;
+  mean: number;
+}
+
+export async function time(runs: number, body: (index: number) => Promise<unknown>): Promise<Timing> {
+  const samples: number[] = [];
+  for (let index = 0; index < runs; index += 1) {
+    const started = performance.now();
+    await body(index);
+    samples.push(performance.now() - started);
+  }
+  samples.sort((a, b) => a - b);
+  const at = (q: number) => samples[Math.min(samples.length - 1, Math.floor(q * samples.length))] ?? Number.NaN;
+  return {
+    p50: at(0.5),
+    p95: at(0.95),
+    p99: at(0.99),
+    mean: samples.reduce((sum, value) => sum + value, 0) / samples.length,
+  };
+}
+
+export const ms = (value: number) => `${value.toFixed(2)} ms`;
