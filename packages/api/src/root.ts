@@ -1,10 +1,14 @@
+import { contextRouter } from './routers/context.ts';
 import { conversationRouter } from './routers/conversation.ts';
 import { messageRouter } from './routers/message.ts';
+import { noteRouter } from './routers/note.ts';
 import { createCallerFactory, router } from './trpc.ts';
 
 export const appRouter = router({
   conversation: conversationRouter,
   message: messageRouter,
+  context: contextRouter,
+  note: noteRouter,
 });
 
 export type AppRouter = typeof appRouter;

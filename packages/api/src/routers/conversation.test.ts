@@ -1,23 +1,12 @@
 import { createTestDatabase, type TestDatabase } from '@threadstore/shared/testing';
-import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { anonymousCaller, callerFor, serviceCaller, text } from '../testing.ts';
+import { anonymousCaller, callerFor, codeOf, serviceCaller, text } from '../testing.ts';
 
 let db: TestDatabase;
 beforeAll(async () => {
   db = await createTestDatabase();
 });
 afterAll(() => db.drop());
-
-const codeOf = async (promise: Promise<unknown>) => {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof TRPCError) return error.code;
-    throw error;
-  }
-  return 'OK';
-};
 
 describe('conversation', () => {
   it('creates, gets, and replays a create with the same client id', async () => {

@@ -1,35 +1,14 @@
 import { createTestDatabase, type TestDatabase } from '@threadstore/shared/testing';
-import { TRPCError } from '@trpc/server';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { abortStaleStreams } from '../services/messages.ts';
-import { callerFor, text } from '../testing.ts';
+import { callerFor, codeOf, failure, text } from '../testing.ts';
 
 let db: TestDatabase;
 beforeAll(async () => {
   db = await createTestDatabase();
 });
 afterAll(() => db.drop());
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof TRPCError) return error.code;
-    throw error;
-  }
-  return 'OK';
-}
-
-async function errorOf(promise: Promise<unknown>): Promise<TRPCError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof TRPCError) return error;
-    throw error;
-  }
-  throw new Error('expected the call to fail');
-}
 
 const user = (name: string) => callerFor(db.orm, name);
 
@@ -108,18 +87,15 @@ describe('message.append', () => {
 
   it('names the field that is wrong', async () => {
     const alice = user('alice');
-    const error = await errorOf(
+    const { code, message } = await failure(
       alice.message.append({
         conversationId: 'nope',
         role: 'robot' as 'user',
         parts: [{ type: 'file', mediaType: '', url: 'x' }],
       }),
     );
-    expect(error.code).toBe('BAD_REQUEST');
-    const issues = (error.cause as { issues: { path: (string | number)[] }[] }).issues.map((issue) =>
-      issue.path.join('.'),
-    );
-    expect(issues).toEqual(expect.arrayContaining(['conversationId', 'role', 'parts.0.mediaType']));
+    expect(code).toBe('BAD_REQUEST');
+    for (const field of ['conversationId', 'role', 'parts.0.mediaType']) expect(message).toContain(`${field}:`);
   });
 
   it('keeps parts of unknown types as they are, and checks tool parts', async () => {

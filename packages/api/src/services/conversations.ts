@@ -7,6 +7,7 @@ import type {
   conversationStatsInput,
   conversationUpdateInput,
 } from '@threadstore/shared';
+import { TRPCError } from '@trpc/server';
 import type { z } from 'zod';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
 import { conflict, notFound } from '../errors.ts';
@@ -85,7 +86,12 @@ export async function lockConversation(em: EntityManager, userId: string, conver
     row = await queryOne(em, lock, [conversationId]);
   }
   if (!row || row.userId !== userId) throw notFound(`Conversation ${conversationId}`);
-  if (row.deletedAt) throw notFound(`Conversation ${conversationId} is in the trash; restore it first. It`);
+  if (row.deletedAt) {
+    throw new TRPCError({
+      code: 'NOT_FOUND',
+      message: `Conversation ${conversationId} is in the trash; restore it first.`,
+    });
+  }
 }
 
 export async function getConversation(em: EntityManager, userId: string, id: string): Promise<ConversationDto> {

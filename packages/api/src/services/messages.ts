@@ -90,7 +90,8 @@ export async function appendMessages(
         return row && row.conversationId === conversationId && row.requestHash === hashes[index] ? row : undefined;
       });
       if (replay.every((row) => row !== undefined)) return replay.map((row) => toMessageDto(row as MessageRow));
-      throw conflict(`id: message ${stored[0]?.id} already exists with a different payload`);
+      const reused = messages.find((message, index) => message.body.id && byId.has(message.body.id) && !replay[index]);
+      throw conflict(`id: message ${reused?.body.id ?? stored[0]?.id} already exists with a different payload`);
     }
   }
 
