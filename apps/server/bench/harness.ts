@@ -1,14 +1,6 @@
 // Shared by the benchmarks: a throwaway PostgreSQL (embedded, or DATABASE_URL's server), migrated, and timing helpers.
 import type { MikroORM } from '@mikro-orm/postgresql';
-import {
-  databaseUrl,
-  dropDatabase,
-  initOrm,
-  loadEnv,
-  migrateUp,
-  runAdmin,
-  startThrowawayPostgres,
-} from '@threadstore/shared/server';
+import { createMigratedDatabase, dropDatabase, throwawayServer } from '@threadstore/shared/server';
 
 export interface BenchDatabase {
   orm: MikroORM;
@@ -16,19 +8,15 @@ export interface BenchDatabase {
 }
 
 export async function openBenchDatabase(name: string): Promise<BenchDatabase> {
-  const env = loadEnv();
-  const cluster = env.DATABASE_URL ? undefined : await startThrowawayPostgres(`bench-${name}`);
-  const adminUrl = env.DATABASE_URL ?? (cluster?.url as string);
+  const { adminUrl, stop } = await throwawayServer(`bench-${name}`);
   const database = `threadstore_bench_${name}_${process.pid}`;
-  await runAdmin(adminUrl, `create database "${database}"`);
-  const orm = await initOrm({ clientUrl: databaseUrl(adminUrl, database), poolMax: 10 });
-  await migrateUp(orm);
+  const orm = await createMigratedDatabase(adminUrl, database, 10);
   return {
     orm,
     async close() {
       await orm.close(true);
       await dropDatabase(adminUrl, database);
-      await cluster?.stop();
+      await stop();
     },
   };
 }

@@ -1,6 +1,6 @@
 // Server-only entry: MikroORM entities, configuration and the embedded database. Never import it from the browser.
 
-export { databaseUrl, dropDatabase, runAdmin } from './admin.ts';
+export { createMigratedDatabase, databaseUrl, dropDatabase, runAdmin, throwawayServer } from './admin.ts';
 export {
   DatabaseStartError,
   type EmbeddedDatabase,
