@@ -160,3 +160,39 @@ describe('plain JSON over HTTP', () => {
     expect(results.map((result) => result.result.data.id)).toEqual([first, second]);
   });
 });
+
+describe('graceful shutdown', () => {
+  it('finishes the writes in flight when it closes: every answered write is stored, none half-done', async () => {
+    const closing = await buildApp({ orm: db.orm });
+    const url = await closing.listen({ host: '127.0.0.1', port: 0 });
+    let arrived = 0;
+    closing.server.on('request', () => {
+      arrived += 1;
+    });
+    const conversationId = crypto.randomUUID();
+    const writes = Array.from({ length: 20 }, (_, index) =>
+      fetch(`${url}/trpc/message.appendRound`, {
+        method: 'POST',
+        headers: auth(userToken),
+        body: JSON.stringify({
+          conversationId,
+          user: { parts: [{ type: 'text', text: `q${index}` }] },
+          assistant: { parts: [{ type: 'text', text: `a${index}` }] },
+        }),
+      }).then(
+        (response) => response.status,
+        () => 'refused' as const,
+      ),
+    );
+    while (arrived < 5) await new Promise((resolve) => setTimeout(resolve, 1));
+    await closing.close();
+    const outcomes = await Promise.all(writes);
+    const answered = outcomes.filter((outcome) => outcome === 200).length;
+    expect(outcomes.every((outcome) => outcome === 200 || outcome === 503 || outcome === 'refused')).toBe(true);
+    const [stored] = await db.orm.em
+      .fork()
+      .execute<{ n: string }[]>('select count(*) as n from messages where conversation_uuid = ?', [conversationId]);
+    expect(Number(stored?.n)).toBe(answered * 2);
+    expect(answered).toBeGreaterThanOrEqual(5);
+  });
+});

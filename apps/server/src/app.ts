@@ -40,8 +40,15 @@ export async function buildApp(options: AppOptions) {
     routerOptions: { maxParamLength: 5000 },
   });
 
+  // While closing, every response ends its connection: a keep-alive socket left idle after its last answer
+  // would otherwise hold the shutdown open until the keep-alive timeout.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
   app.addHook('onSend', async (request, reply) => {
     reply.header(REQUEST_ID_HEADER, request.id);
+    if (closing) reply.header('connection', 'close');
   });
   app.addHook('onResponse', async (request, reply) => {
     const route = request.url.startsWith('/trpc/')
