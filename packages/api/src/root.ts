@@ -2,6 +2,7 @@ import { contextRouter } from './routers/context.ts';
 import { conversationRouter } from './routers/conversation.ts';
 import { messageRouter } from './routers/message.ts';
 import { noteRouter } from './routers/note.ts';
+import { searchRouter } from './routers/search.ts';
 import { createCallerFactory, router } from './trpc.ts';
 
 export const appRouter = router({
@@ -9,6 +10,7 @@ export const appRouter = router({
   message: messageRouter,
   context: contextRouter,
   note: noteRouter,
+  search: searchRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -18,6 +18,7 @@ import {
   setTrashed,
   updateConversation,
 } from '../services/conversations.ts';
+import { titleFilter } from '../services/search.ts';
 import { router, userMutation, userProcedure } from '../trpc.ts';
 
 export const conversationRouter = router({
@@ -32,7 +33,7 @@ export const conversationRouter = router({
   list: userProcedure
     .input(conversationListInput)
     .output(conversationPage)
-    .query(({ ctx, input }) => listConversations(ctx.em, ctx.userId, input)),
+    .query(({ ctx, input }) => listConversations(ctx.em, ctx.userId, input, titleFilter(input.q))),
   update: userMutation
     .input(conversationUpdateInput)
     .output(conversationDto)

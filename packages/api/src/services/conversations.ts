@@ -1,11 +1,12 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type {
-  ConversationDto,
-  ConversationStats,
-  conversationCreateInput,
-  conversationListInput,
-  conversationStatsInput,
-  conversationUpdateInput,
+import {
+  type ConversationDto,
+  type ConversationStats,
+  type conversationCreateInput,
+  type conversationListInput,
+  type conversationStatsInput,
+  type conversationUpdateInput,
+  titleSearchDocument,
 } from '@threadstore/shared';
 import { TRPCError } from '@trpc/server';
 import type { z } from 'zod';
@@ -118,8 +119,8 @@ export async function createConversation(
   const hash = requestHash(payload);
   const inserted = await queryOne<ConversationRow>(
     em,
-    `insert into conversations as c (uuid, user_id, title, metadata, tags, pinned, request_hash)
-     values (coalesce(?::uuid, gen_random_uuid()), ?, ?, ?::jsonb, (select coalesce(array_agg(value), '{}') from jsonb_array_elements_text(?::jsonb)), ?, ?)
+    `insert into conversations as c (uuid, user_id, title, metadata, tags, pinned, request_hash, search)
+     values (coalesce(?::uuid, gen_random_uuid()), ?, ?, ?::jsonb, (select coalesce(array_agg(value), '{}') from jsonb_array_elements_text(?::jsonb)), ?, ?, ?::tsvector)
      on conflict (uuid) do nothing
      returning ${CONVERSATION_COLUMNS}`,
     [
@@ -130,6 +131,7 @@ export async function createConversation(
       JSON.stringify(payload.tags),
       payload.pinned,
       hash,
+      titleSearchDocument(payload.title),
     ],
   );
   if (inserted) return toConversationDto(inserted);
@@ -199,9 +201,10 @@ export async function updateConversation(
 ): Promise<ConversationDto> {
   const sets: string[] = [];
   const params: unknown[] = [];
+  const titleDocument = input.title === undefined ? undefined : titleSearchDocument(input.title);
   if (input.title !== undefined) {
-    sets.push('title = ?');
-    params.push(input.title);
+    sets.push('title = ?', 'search = ?::tsvector');
+    params.push(input.title, titleDocument);
   }
   if (input.metadata !== undefined) {
     sets.push('metadata = ?::jsonb');
@@ -225,10 +228,36 @@ export async function updateConversation(
       returning ${CONVERSATION_COLUMNS}`,
     [...params, input.id, userId, input.expectedVersion ?? null, input.expectedVersion ?? null],
   );
-  if (row) return toConversationDto(row);
+  if (row) {
+    if (titleDocument !== undefined) await retitleMessages(em, input.id, titleDocument);
+    return toConversationDto(row);
+  }
   const current = await getConversation(em, userId, input.id);
   throw conflict(
     `expectedVersion: conversation ${input.id} is at version ${current.version}, not ${input.expectedVersion}`,
+  );
+}
+
+/**
+ * Gives the conversation's messages a new title document. Every message's search document ends with its
+ * conversation's title (weight D, the only D lexemes in it), rather than the title being matched from the
+ * conversations table at query time: so a query whose words are split between the title and a message, or that
+ * excludes a title word, is still one GIN lookup with one ranking. A rename pays for that by rewriting the
+ * conversation's documents in its own transaction, in SQL, without tokenizing the messages again (`ts_filter`
+ * keeps the A-C lexemes). `onlyIfUntitled`: for a first title, which only a conversation without one takes.
+ */
+export async function retitleMessages(
+  em: EntityManager,
+  conversationId: string,
+  titleDocument: string,
+  options: { onlyIfUntitled?: boolean } = {},
+): Promise<void> {
+  await query(
+    em,
+    `update messages m set search = ts_filter(m.search, '{a,b,c}') || ?::tsvector
+      where m.conversation_uuid = ?
+        ${options.onlyIfUntitled ? 'and exists (select 1 from conversations c where c.uuid = ? and c.title is null)' : ''}`,
+    options.onlyIfUntitled ? [titleDocument, conversationId, conversationId] : [titleDocument, conversationId],
   );
 }
 

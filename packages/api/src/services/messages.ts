@@ -12,19 +12,21 @@ import {
   type messageListInput,
   messageParts,
   type messageRecentInput,
+  messageSearchDocument,
   type messageStartInput,
   type messageUpdateInput,
+  titleSearchDocument,
 } from '@threadstore/shared';
 import type { z } from 'zod';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
 import { badRequest, conflict, notFound } from '../errors.ts';
 import { query, queryOne, requestHash, toIso } from '../sql.ts';
-import { lockConversation, titleFromText } from './conversations.ts';
+import { lockConversation, retitleMessages, titleFromText } from './conversations.ts';
 
-const MESSAGE_COLUMNS = `m.uuid as id, m.conversation_uuid as "conversationId", m.role, m.content, m.parts, m.attachments,
+export const MESSAGE_COLUMNS = `m.uuid as id, m.conversation_uuid as "conversationId", m.role, m.content, m.parts, m.attachments,
   m.metadata, m.status, m.created_at as "createdAt", m.updated_at as "updatedAt", m.seq`;
 
-interface MessageRow {
+export interface MessageRow {
   id: string;
   conversationId: string;
   role: MessageDto['role'];
@@ -38,7 +40,7 @@ interface MessageRow {
   seq: string;
 }
 
-function toMessageDto(row: MessageRow): MessageDto {
+export function toMessageDto(row: MessageRow): MessageDto {
   return {
     id: row.id,
     conversationId: row.conversationId,
@@ -97,35 +99,42 @@ export async function appendMessages(
 
   const firstUser = messages.find((message) => message.body.role === 'user');
   const title = firstUser ? titleFromText(firstUser.body.content ?? deriveContent(firstUser.body.parts)) : null;
+  const titleDocument = titleSearchDocument(title);
+  if (title !== null) await retitleMessages(em, conversationId, titleDocument, { onlyIfUntitled: true });
   const position = await queryOne<{ seq: string }>(
     em,
     `update conversations set message_seq = message_seq + ?, message_count = message_count + ?,
-            last_message_at = clock_timestamp(), title = coalesce(title, ?)
+            last_message_at = clock_timestamp(), title = coalesce(title, ?),
+            search = case when title is null then ?::tsvector else search end
       where uuid = ? returning message_seq - ? as seq`,
-    [messages.length, messages.length, title, conversationId, messages.length],
+    [messages.length, messages.length, title, titleDocument, conversationId, messages.length],
   );
   const firstSeq = Number(position?.seq);
-  const records = messages.map((message, index) => ({
-    uuid: message.body.id ?? crypto.randomUUID(),
-    role: message.body.role,
-    content: message.body.content ?? deriveContent(message.body.parts),
-    parts: message.body.parts,
-    attachments: message.body.attachments ?? null,
-    metadata: message.body.metadata ?? null,
-    status: message.status,
-    seq: firstSeq + index + 1,
-    request_hash: hashes[index],
-  }));
+  const records = messages.map((message, index) => {
+    const content = message.body.content ?? deriveContent(message.body.parts);
+    return {
+      uuid: message.body.id ?? crypto.randomUUID(),
+      role: message.body.role,
+      content,
+      parts: message.body.parts,
+      attachments: message.body.attachments ?? null,
+      metadata: message.body.metadata ?? null,
+      status: message.status,
+      seq: firstSeq + index + 1,
+      request_hash: hashes[index],
+      search: messageSearchDocument({ content, parts: message.body.parts }),
+    };
+  });
   const rows = await query<MessageRow>(
     em,
-    `insert into messages as m (uuid, conversation_uuid, role, content, parts, attachments, metadata, status, seq, request_hash, created_at, updated_at)
+    `insert into messages as m (uuid, conversation_uuid, role, content, parts, attachments, metadata, status, seq, request_hash, created_at, updated_at, search)
      select r.uuid, ?, r.role, r.content, r.parts, r.attachments, r.metadata, r.status, r.seq, r.request_hash,
-            clock_timestamp(), clock_timestamp()
+            clock_timestamp(), clock_timestamp(), r.search::tsvector || (select c.search from conversations c where c.uuid = ?)
        from jsonb_to_recordset(?::jsonb) as r(uuid uuid, role text, content text, parts jsonb, attachments jsonb,
-                                              metadata jsonb, status text, seq bigint, request_hash text)
+                                              metadata jsonb, status text, seq bigint, request_hash text, search text)
       order by r.seq
      returning ${MESSAGE_COLUMNS}`,
-    [conversationId, JSON.stringify(records)],
+    [conversationId, conversationId, JSON.stringify(records)],
   );
   return rows.sort((a, b) => Number(a.seq) - Number(b.seq)).map(toMessageDto);
 }
@@ -253,6 +262,24 @@ async function saveParts(
   if (changes.metadata !== undefined) {
     sets.push('metadata = ?::jsonb');
     params.push(changes.metadata === null ? null : JSON.stringify(changes.metadata));
+  }
+  if (changes.parts !== undefined || changes.content !== undefined) {
+    // The search document follows the text and parts in the same statement; the title part comes from the conversation.
+    const stored =
+      changes.parts === undefined || changes.content === undefined
+        ? await queryOne<{ content: string | null; parts: MessagePart[] }>(
+            em,
+            'select content, parts from messages where uuid = ?',
+            [id],
+          )
+        : undefined;
+    sets.push('search = ?::tsvector || (select c.search from conversations c where c.uuid = m.conversation_uuid)');
+    params.push(
+      messageSearchDocument({
+        content: changes.content !== undefined ? changes.content : (stored?.content ?? null),
+        parts: changes.parts ?? stored?.parts ?? [],
+      }),
+    );
   }
   const row = await queryOne<MessageRow>(
     em,

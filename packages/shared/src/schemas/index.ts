@@ -3,3 +3,4 @@ export * from './context.ts';
 export * from './conversation.ts';
 export * from './message.ts';
 export * from './note.ts';
+export * from './search.ts';

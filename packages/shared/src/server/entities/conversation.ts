@@ -29,6 +29,8 @@ export const ConversationSchema = defineEntity({
     messageSeq: p.bigint('number').default(0),
     // sha256 of the create request, so a replay with the same client id can be told apart from a reuse.
     requestHash: p.string().length(64).nullable().hidden(),
+    // The title's search document (see search/tokenizer.ts); every message's document ends with a copy of it.
+    search: p.string().columnType('tsvector').defaultRaw(`''::tsvector`).lazy().hidden(),
   },
   indexes: [
     {
@@ -43,6 +45,10 @@ export const ConversationSchema = defineEntity({
     {
       name: 'idx_conversations_tags',
       expression: 'create index "idx_conversations_tags" on "conversations" using gin ("tags")',
+    },
+    {
+      name: 'idx_conversations_search',
+      expression: 'create index "idx_conversations_search" on "conversations" using gin ("search")',
     },
   ],
   triggers: [touchUpdatedAt('update_conversations_updated_at')],

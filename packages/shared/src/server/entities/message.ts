@@ -34,6 +34,8 @@ export const MessageSchema = defineEntity({
     // Position inside the conversation, handed out under the conversation's row lock: the strict total order.
     seq: p.bigint('number'),
     requestHash: p.string().length(64).nullable().hidden(),
+    // Search document: the message's text, tools and sources, then its conversation's title (see search/tokenizer.ts).
+    search: p.string().columnType('tsvector').defaultRaw(`''::tsvector`).lazy().hidden(),
   },
   indexes: [
     {
@@ -47,6 +49,10 @@ export const MessageSchema = defineEntity({
     {
       name: 'idx_messages_streaming',
       expression: `create index "idx_messages_streaming" on "messages" ("updated_at") where "status" = 'streaming'`,
+    },
+    {
+      name: 'idx_messages_search',
+      expression: 'create index "idx_messages_search" on "messages" using gin ("search")',
     },
   ],
   uniques: [{ name: 'uq_messages_conversation_seq', properties: ['conversation', 'seq'] }],

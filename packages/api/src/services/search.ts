@@ -1,0 +1,321 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import {
+  findMatches,
+  messageSearchFields,
+  parseSearchQuery,
+  type SearchField,
+  type SearchHit,
+  type SearchQuery,
+  type searchMessagesInput,
+  toolLexeme,
+  toTsquery,
+} from '@threadstore/shared';
+import type { z } from 'zod';
+import { decodeCursor, encodeCursor } from '../cursor.ts';
+import { query, queryOne } from '../sql.ts';
+import { MESSAGE_COLUMNS, type MessageRow, toMessageDto } from './messages.ts';
+
+/**
+ * Relevance is computed over windows of this many matches, newest first. A selective query fits in one window
+ * and is ranked exactly; a query matching a large share of a big history is ranked within its newest matches
+ * (then the next window, and so on), so its cost is bounded by the window, not by the number of matches.
+ */
+export const RANK_WINDOW = 200;
+/** Rows walked back from the newest before choosing how to find the rest of a window (see `findWindow`). */
+const SAMPLE_ROWS = 1000;
+/** What a row costs on a GIN bitmap scan (random heap access) against a row walked in `created_at` order. */
+const BITMAP_ROW_COST = 2;
+const SNIPPET_LENGTH = 160;
+const SNIPPET_LEAD = 40;
+// Snippets are cut from the first this many characters of a field: enough for any message a person reads, and a
+// megabyte-long tool output is not tokenized again for every hit.
+const SNIPPET_SCAN = 20_000;
+
+/** `conversation.list`'s `q`: titles, through the same tokenizer. Blank is no filter; nothing searchable, no rows. */
+export function titleFilter(q: string | undefined): { sql: string; params: unknown[] } | undefined {
+  if (q === undefined || q.trim() === '') return undefined;
+  const tsquery = toTsquery(parseSearchQuery(q));
+  return tsquery === null ? { sql: 'false', params: [] } : { sql: 'c.search @@ ?::tsquery', params: [tsquery] };
+}
+
+type SearchInput = z.infer<typeof searchMessagesInput>;
+
+/** Keyset of a search page: the window's upper bound, then where in the window's ranking the page ended. */
+type SearchCursor = [string, string, boolean, string | null, string | null, string | null];
+const isSearchCursor = (values: unknown[]): values is SearchCursor => {
+  const position = values.slice(3);
+  return (
+    values.length === 6 &&
+    typeof values[0] === 'string' &&
+    typeof values[1] === 'string' &&
+    typeof values[2] === 'boolean' &&
+    (position.every((value) => typeof value === 'string') || position.every((value) => value === null))
+  );
+};
+
+/** A point in the newest-first order of messages: `created_at` (PostgreSQL text, to the microsecond), then uuid. */
+interface Bound {
+  at: string;
+  id: string;
+  inclusive: boolean;
+}
+/** A message of a window: internal id, uuid and `created_at` as text. */
+interface KeyRow {
+  id: string;
+  uuid: string;
+  at: string;
+}
+
+interface Scope {
+  /** Conditions on `messages m` joined to `conversations c`, and their parameters; the text query is not one. */
+  sql: string[];
+  params: unknown[];
+  /** The most messages the scope can hold: its conversations' message counts. */
+  size: { sql: string; params: unknown[] };
+}
+
+/** The scope, limited to messages at or below (`inclusive`) or strictly below a point. */
+function below(scope: Scope, bound: Bound | undefined): { sql: string; params: unknown[] } {
+  if (!bound) return { sql: scope.sql.join(' and '), params: scope.params };
+  return {
+    sql: [
+      ...scope.sql,
+      `m.created_at <= ?::timestamptz and (m.created_at < ?::timestamptz or m.uuid ${bound.inclusive ? '<=' : '<'} ?::uuid)`,
+    ].join(' and '),
+    params: [...scope.params, bound.at, bound.at, bound.id],
+  };
+}
+
+/**
+ * The window below `top`: the newest RANK_WINDOW matches there. Walking back along `created_at` costs the rows
+ * walked (few when the query is common); the GIN index costs the rows it matches (few when it is rare).
+ * PostgreSQL's planner cannot tell which is cheaper when the query is a phrase (it takes the pairs of "数据库" for
+ * independent words and expects 2,500 rows of 32,000), so the choice is made here, from a sample: the newest
+ * SAMPLE_ROWS rows, walked. `ts_match_vq` is `@@` in a form no index answers, for the walks.
+ */
+async function findWindow(
+  em: EntityManager,
+  scope: Scope,
+  matchQuery: string,
+  top: Bound | undefined,
+): Promise<KeyRow[]> {
+  const from = below(scope, top);
+  const sample = await query<KeyRow & { walked: number; bottomAt: string | null; bottomId: string | null }>(
+    em,
+    `with walked as materialized (
+       select m.id, m.uuid, m.created_at, m.search from messages m join conversations c on c.uuid = m.conversation_uuid
+        where ${from.sql} order by m.created_at desc, m.uuid desc limit ?
+     ), bottom as (
+       select created_at::text as at, uuid from walked order by created_at, uuid limit 1
+     )
+     select (select count(*) from walked)::int as walked, b.at as "bottomAt", b.uuid as "bottomId", w.id, w.uuid, w.at
+       from (select 1) one
+       left join bottom b on true
+       left join lateral (
+         select id, uuid, created_at::text as at from walked where ts_match_vq(search, ?::tsquery)
+          order by created_at desc, uuid desc limit ?
+       ) w on true`,
+    [...from.params, SAMPLE_ROWS, matchQuery, RANK_WINDOW],
+  );
+  const first = sample[0];
+  const found = sample.filter((row) => row.id !== null);
+  if (!first?.bottomAt || !first.bottomId || found.length >= RANK_WINDOW || first.walked < SAMPLE_ROWS) return found;
+
+  const density = found.length / first.walked;
+  const walkRows = density > 0 ? (RANK_WINDOW - found.length) / density : Number.POSITIVE_INFINITY;
+  const size =
+    density > 0 ? Number((await queryOne<{ size: string }>(em, scope.size.sql, scope.size.params))?.size) : 0;
+  if (walkRows <= density * size * BITMAP_ROW_COST) {
+    const rest = below(scope, { at: first.bottomAt, id: first.bottomId, inclusive: false });
+    const more = await query<KeyRow>(
+      em,
+      `select m.id, m.uuid, m.created_at::text as at from messages m join conversations c on c.uuid = m.conversation_uuid
+        where ${rest.sql} and ts_match_vq(m.search, ?::tsquery) order by m.created_at desc, m.uuid desc limit ?`,
+      [...rest.params, matchQuery, RANK_WINDOW - found.length],
+    );
+    return [...found, ...more];
+  }
+  // Every match from the GIN index, then the newest of them; the CTE keeps the planner off the `created_at` walk.
+  return query<KeyRow>(
+    em,
+    `with hits as materialized (
+       select m.id, m.uuid, m.created_at from messages m join conversations c on c.uuid = m.conversation_uuid
+        where ${from.sql} and m.search @@ ?::tsquery
+     )
+     select id, uuid, created_at::text as at from hits order by created_at desc, uuid desc limit ?`,
+    [...from.params, matchQuery, RANK_WINDOW],
+  );
+}
+
+interface HitRow extends MessageRow {
+  /** ts_rank as PostgreSQL prints a real: read back exactly when a cursor returns it. */
+  rank: string;
+  createdAtKey: string;
+  conversationTitle: string | null;
+}
+
+/** The window's messages ranked, newest first among equals, from just after `after`. */
+function rankWindow(
+  em: EntityManager,
+  window: KeyRow[],
+  rankQuery: string,
+  after: [string, string, string] | undefined,
+  limit: number,
+): Promise<HitRow[]> {
+  return query<HitRow>(
+    em,
+    `select ranked.*, ranked.score::text as rank from (
+       select ${MESSAGE_COLUMNS}, m.created_at::text as "createdAtKey", ts_rank(m.search, ?::tsquery, 1) as score,
+              c.title as "conversationTitle"
+         from messages m join conversations c on c.uuid = m.conversation_uuid
+        where m.id in (select value::bigint from jsonb_array_elements_text(?::jsonb))
+     ) ranked
+     ${after ? 'where (ranked.score, ranked."createdAt", ranked.id) < (?::real, ?::timestamptz, ?::uuid)' : ''}
+     order by ranked.score desc, ranked."createdAt" desc, ranked.id desc
+     limit ?`,
+    [rankQuery, JSON.stringify(window.map((row) => row.id)), ...(after ?? []), limit],
+  );
+}
+
+/**
+ * Full-text search over the caller's own conversations (not the trash): ranked by relevance, newest first among
+ * equals, each hit with a snippet around its best match. A query with nothing searchable in it finds nothing.
+ */
+export async function searchMessages(
+  em: EntityManager,
+  userId: string,
+  input: SearchInput,
+): Promise<{ items: SearchHit[]; nextCursor: string | null }> {
+  const parsed = parseSearchQuery(input.q);
+  const rankQuery = toTsquery(parsed);
+  if (rankQuery === null) return { items: [], nextCursor: null };
+  // The tool filter is a lexeme of the same document, so the same index lookup answers it; it is left out of ranking.
+  const matchQuery = toTsquery(parsed, input.tool ? [toolLexeme(input.tool)] : []) as string;
+  const scope: Scope = {
+    sql: ['c.user_id = ?', 'c.deleted_at is null'],
+    params: [userId],
+    size: {
+      sql: 'select coalesce(sum(c.message_count), 0) as size from conversations c where c.user_id = ? and c.deleted_at is null',
+      params: [userId],
+    },
+  };
+  const filter = (sql: string, value: unknown) => {
+    scope.sql.push(sql);
+    scope.params.push(value);
+  };
+  if (input.conversationId) {
+    filter('m.conversation_uuid = ?', input.conversationId);
+    scope.size.sql += ' and c.uuid = ?';
+    scope.size.params.push(input.conversationId);
+  }
+  if (input.role) filter('m.role = ?', input.role);
+  if (input.from) filter('m.created_at >= ?::timestamptz', input.from);
+  if (input.to) filter('m.created_at < ?::timestamptz', input.to);
+
+  const cursor = input.cursor ? decodeCursor<SearchCursor>(input.cursor, isSearchCursor) : undefined;
+  let top: Bound | undefined = cursor && { at: cursor[0], id: cursor[1], inclusive: cursor[2] };
+  let after = cursor?.[3] ? (cursor.slice(3) as [string, string, string]) : undefined;
+  const hits: { row: HitRow; top: Bound }[] = [];
+  for (;;) {
+    const window = await findWindow(em, scope, matchQuery, top);
+    const newest = window[0];
+    const oldest = window.at(-1);
+    if (!newest || !oldest) break;
+    const windowTop = top ?? { at: newest.at, id: newest.uuid, inclusive: true };
+    const rows = await rankWindow(em, window, rankQuery, after, input.limit + 1 - hits.length);
+    for (const row of rows) hits.push({ row, top: windowTop });
+    if (hits.length > input.limit || window.length < RANK_WINDOW) break;
+    top = { at: oldest.at, id: oldest.uuid, inclusive: false };
+    after = undefined;
+  }
+
+  const page = hits.slice(0, input.limit);
+  const last = page.at(-1);
+  const nextCursor =
+    hits.length > input.limit && last
+      ? encodeCursor([last.top.at, last.top.id, last.top.inclusive, last.row.rank, last.row.createdAtKey, last.row.id])
+      : null;
+  return { items: page.map(({ row }) => toHit(row, parsed)), nextCursor };
+}
+
+function toHit(row: HitRow, parsed: SearchQuery): SearchHit {
+  const title: SearchField[] = row.conversationTitle
+    ? [{ kind: 'title', weight: 'D', text: row.conversationTitle }]
+    : [];
+  const fields = [...messageSearchFields(row), ...title];
+  // The best field is the most heavily weighted one with a match; within a weight, the one with most matches.
+  let best: { field: SearchField; ranges: { start: number; end: number }[] } | undefined;
+  for (const field of fields) {
+    const ranges = findMatches(field.text.slice(0, SNIPPET_SCAN), parsed);
+    if (ranges.length === 0) continue;
+    if (
+      !best ||
+      field.weight < best.field.weight ||
+      (field.weight === best.field.weight && ranges.length > best.ranges.length)
+    ) {
+      best = { field, ranges };
+    }
+  }
+  const chosen = best ?? { field: fields[0] ?? { kind: 'text' as const, weight: 'A' as const, text: '' }, ranges: [] };
+  return {
+    message: toMessageDto(row),
+    conversation: { id: row.conversationId, title: row.conversationTitle },
+    ...cutSnippet(chosen.field.text, chosen.ranges),
+    matchedIn: chosen.field.kind,
+    score: Number(row.rank),
+  };
+}
+
+const isLowSurrogate = (code: number) => code >= 0xdc00 && code <= 0xdfff;
+
+/**
+ * About SNIPPET_LENGTH characters of `text` around its densest run of matches, whitespace collapsed, "…" where
+ * it was cut; the highlight ranges are moved along with it.
+ */
+function cutSnippet(
+  text: string,
+  ranges: { start: number; end: number }[],
+): { snippet: string; highlights: { start: number; end: number }[] } {
+  // Ranges are sorted and disjoint: slide a window over them and keep the start that covers the most.
+  let anchor = 0;
+  let covered = -1;
+  let last = 0;
+  for (const [index, range] of ranges.entries()) {
+    last = Math.max(last, index);
+    while (last < ranges.length && (ranges[last]?.end ?? 0) <= range.start + SNIPPET_LENGTH - SNIPPET_LEAD) last++;
+    if (last - index > covered) {
+      covered = last - index;
+      anchor = range.start;
+    }
+  }
+  let start = Math.max(0, anchor - SNIPPET_LEAD);
+  let end = Math.min(text.length, start + SNIPPET_LENGTH);
+  start = Math.max(0, Math.min(start, end - SNIPPET_LENGTH));
+  if (start > 0 && isLowSurrogate(text.charCodeAt(start))) start -= 1;
+  if (end < text.length && isLowSurrogate(text.charCodeAt(end))) end += 1;
+
+  // Collapse whitespace: `at[i]` is where the source's (start + i)th code unit lands in the snippet.
+  let body = '';
+  const at: number[] = [];
+  for (let index = start; index < end; index++) {
+    const character = text[index] as string;
+    at.push(body.length);
+    if (/\s/u.test(character)) {
+      if (body !== '' && !body.endsWith(' ')) body += ' ';
+    } else {
+      body += character;
+    }
+  }
+  at.push(body.length);
+  const prefix = start > 0 ? '…' : '';
+  const trimmed = body.trimEnd();
+  const snippet = `${prefix}${trimmed}${end < text.length ? '…' : ''}`;
+  const highlights = ranges
+    .filter((range) => range.end > start && range.start < end)
+    .map((range) => ({
+      start: prefix.length + (at[Math.max(range.start, start) - start] as number),
+      end: prefix.length + Math.min(at[Math.min(range.end, end) - start] as number, trimmed.length),
+    }))
+    .filter((range) => range.end > range.start);
+  return { snippet, highlights };
+}
