@@ -59,6 +59,16 @@ describe('conversation', () => {
     expect(archived).toMatchObject({ pinned: true, tags: ['a', 'b'] });
   });
 
+  it("renames without touching its messages' updated_at, which only edits move", async () => {
+    const alice = callerFor(db.orm, 'alice');
+    const conversationId = crypto.randomUUID();
+    const message = await alice.message.append({ conversationId, role: 'user', parts: [text('keep my time')] });
+    await alice.conversation.update({ id: conversationId, title: 'renamed' });
+    expect((await alice.message.get({ id: message.id })).updatedAt).toBe(message.updatedAt);
+    const edited = await alice.message.update({ id: message.id, metadata: { edited: true } });
+    expect(edited.updatedAt > message.updatedAt).toBe(true);
+  });
+
   it('moves to the trash, restores, and purges with everything in it', async () => {
     const alice = callerFor(db.orm, 'alice');
     const { id } = await alice.conversation.create({ title: 'to trash' });

@@ -12,7 +12,7 @@ import { TRPCError } from '@trpc/server';
 import type { z } from 'zod';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
 import { conflict, notFound } from '../errors.ts';
-import { query, queryOne, requestHash, toIso, toIsoOrNull } from '../sql.ts';
+import { query, queryOne, requestHash, toIso, toIsoOrNull, withUpdatedAtKept } from '../sql.ts';
 
 export const CONVERSATION_COLUMNS = `c.uuid as id, c.user_id as "userId", c.title, c.metadata, c.pinned, c.tags,
   c.archived_at as "archivedAt", c.deleted_at as "deletedAt", c.last_message_at as "lastMessageAt",
@@ -252,12 +252,14 @@ export async function retitleMessages(
   titleDocument: string,
   options: { onlyIfUntitled?: boolean } = {},
 ): Promise<void> {
-  await query(
-    em,
-    `update messages m set search = ts_filter(m.search, '{a,b,c}') || ?::tsvector
-      where m.conversation_uuid = ?
-        ${options.onlyIfUntitled ? 'and exists (select 1 from conversations c where c.uuid = ? and c.title is null)' : ''}`,
-    options.onlyIfUntitled ? [titleDocument, conversationId, conversationId] : [titleDocument, conversationId],
+  await withUpdatedAtKept(em, () =>
+    query(
+      em,
+      `update messages m set search = ts_filter(m.search, '{a,b,c}') || ?::tsvector
+        where m.conversation_uuid = ?
+          ${options.onlyIfUntitled ? 'and exists (select 1 from conversations c where c.uuid = ? and c.title is null)' : ''}`,
+      options.onlyIfUntitled ? [titleDocument, conversationId, conversationId] : [titleDocument, conversationId],
+    ),
   );
 }
 

@@ -3,6 +3,7 @@ export { Context, ContextSchema } from './context.ts';
 export { Conversation, ConversationSchema } from './conversation.ts';
 export { Message, MessageSchema } from './message.ts';
 export { Note, NoteSchema } from './note.ts';
+export { KEEP_UPDATED_AT_SETTING } from './triggers.ts';
 
 import { ApiTokenSchema } from './api-token.ts';
 import { ContextSchema } from './context.ts';

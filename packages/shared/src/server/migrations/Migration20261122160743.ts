@@ -25,7 +25,7 @@ export class Migration20261122160743 extends Migration {
     );
     this.addSql(`create index "idx_conversations_tags" on "conversations" using gin ("tags");`);
     this.addSql(
-      `create or replace function "conversations_update_conversations_updated_at_fn"() returns trigger as $$ begin if new.updated_at is not distinct from old.updated_at then new.updated_at = now(); end if; return new; end; $$ language plpgsql;`,
+      `create or replace function "conversations_update_conversations_updated_at_fn"() returns trigger as $$ begin if new.updated_at is not distinct from old.updated_at and current_setting('threadstore.keep_updated_at', true) is distinct from 'on' then new.updated_at = now(); end if; return new; end; $$ language plpgsql;`,
     );
     this.addSql(
       `create trigger "update_conversations_updated_at" BEFORE UPDATE on "conversations" for each ROW execute function "conversations_update_conversations_updated_at_fn"();`,
@@ -41,7 +41,7 @@ export class Migration20261122160743 extends Migration {
       `alter table "contexts" add constraint "contexts_unique_user_session_action" unique ("user_id", "session_id", "action");`,
     );
     this.addSql(
-      `create or replace function "contexts_update_contexts_updated_at_fn"() returns trigger as $$ begin if new.updated_at is not distinct from old.updated_at then new.updated_at = now(); end if; return new; end; $$ language plpgsql;`,
+      `create or replace function "contexts_update_contexts_updated_at_fn"() returns trigger as $$ begin if new.updated_at is not distinct from old.updated_at and current_setting('threadstore.keep_updated_at', true) is distinct from 'on' then new.updated_at = now(); end if; return new; end; $$ language plpgsql;`,
     );
     this.addSql(
       `create trigger "update_contexts_updated_at" BEFORE UPDATE on "contexts" for each ROW execute function "contexts_update_contexts_updated_at_fn"();`,
@@ -70,7 +70,7 @@ export class Migration20261122160743 extends Migration {
       `alter table "messages" add constraint "messages_parts_array_check" check (jsonb_typeof(parts) = 'array');`,
     );
     this.addSql(
-      `create or replace function "messages_update_messages_updated_at_fn"() returns trigger as $$ begin if new.updated_at is not distinct from old.updated_at then new.updated_at = now(); end if; return new; end; $$ language plpgsql;`,
+      `create or replace function "messages_update_messages_updated_at_fn"() returns trigger as $$ begin if new.updated_at is not distinct from old.updated_at and current_setting('threadstore.keep_updated_at', true) is distinct from 'on' then new.updated_at = now(); end if; return new; end; $$ language plpgsql;`,
     );
     this.addSql(
       `create trigger "update_messages_updated_at" BEFORE UPDATE on "messages" for each ROW execute function "messages_update_messages_updated_at_fn"();`,
@@ -87,7 +87,7 @@ export class Migration20261122160743 extends Migration {
       `alter table "notes" add constraint "notes_unique_user_session_name" unique ("user_id", "session_id", "name");`,
     );
     this.addSql(
-      `create or replace function "notes_update_notes_updated_at_fn"() returns trigger as $$ begin if new.updated_at is not distinct from old.updated_at then new.updated_at = now(); end if; return new; end; $$ language plpgsql;`,
+      `create or replace function "notes_update_notes_updated_at_fn"() returns trigger as $$ begin if new.updated_at is not distinct from old.updated_at and current_setting('threadstore.keep_updated_at', true) is distinct from 'on' then new.updated_at = now(); end if; return new; end; $$ language plpgsql;`,
     );
     this.addSql(
       `create trigger "update_notes_updated_at" BEFORE UPDATE on "notes" for each ROW execute function "notes_update_notes_updated_at_fn"();`,
