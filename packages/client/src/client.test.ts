@@ -5,15 +5,13 @@ import { TRPCClientError } from '@trpc/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ThreadstoreClient } from './client.ts';
 import { backoffDelay } from './links.ts';
-import { fastClient, recordingFetch, startLossyProxy, startTestServer, type TestServer, text } from './testing.ts';
+import { fastClient, recordingFetch, startLossyProxy, startTestServerFor, type TestServer, text } from './testing.ts';
 
 let server: TestServer;
 let aliceToken: string;
 let alice: ThreadstoreClient;
 beforeAll(async () => {
-  server = await startTestServer();
-  aliceToken = await server.userToken('alice');
-  alice = fastClient({ url: server.url, token: aliceToken });
+  ({ server, token: aliceToken, client: alice } = await startTestServerFor('alice'));
 });
 afterAll(() => server.close());
 

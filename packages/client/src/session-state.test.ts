@@ -1,15 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ThreadstoreClient } from './client.ts';
 import { loadSessionState, saveSessionState } from './session-state.ts';
-import { fastClient, recordingFetch, startTestServer, type TestServer } from './testing.ts';
+import { fastClient, recordingFetch, startTestServerFor, type TestServer } from './testing.ts';
 
 let server: TestServer;
 let aliceToken: string;
 let alice: ThreadstoreClient;
 beforeAll(async () => {
-  server = await startTestServer();
-  aliceToken = await server.userToken('alice');
-  alice = fastClient({ url: server.url, token: aliceToken });
+  ({ server, token: aliceToken, client: alice } = await startTestServerFor('alice'));
 });
 afterAll(() => server.close());
 

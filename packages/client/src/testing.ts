@@ -4,7 +4,7 @@ import { createToken } from '@threadstore/api';
 import { buildApp } from '@threadstore/server';
 import type { MessagePart } from '@threadstore/shared';
 import { createTestDatabase, type TestDatabase } from '@threadstore/shared/testing';
-import { createThreadstoreClient, type ThreadstoreClientOptions } from './client.ts';
+import { createThreadstoreClient, type ThreadstoreClient, type ThreadstoreClientOptions } from './client.ts';
 
 export interface TestServer {
   url: string;
@@ -29,6 +29,15 @@ export async function startTestServer(): Promise<TestServer> {
       await db.drop();
     },
   };
+}
+
+/** A test server and a client for one user on it: what most of this package's test files start with. */
+export async function startTestServerFor(
+  userId: string,
+): Promise<{ server: TestServer; token: string; client: ThreadstoreClient }> {
+  const server = await startTestServer();
+  const token = await server.userToken(userId);
+  return { server, token, client: fastClient({ url: server.url, token }) };
 }
 
 /** Retries in tests wait a millisecond, not the production backoff. */

@@ -1,4 +1,5 @@
 import { defineEntity, p } from '@mikro-orm/core';
+import { timestampNow, uuidPrimaryKey } from './columns.ts';
 
 export const API_TOKEN_KINDS = ['user', 'service'] as const;
 export type ApiTokenKind = (typeof API_TOKEN_KINDS)[number];
@@ -7,20 +8,13 @@ export const ApiTokenSchema = defineEntity({
   name: 'ApiToken',
   tableName: 'api_tokens',
   properties: {
-    id: p
-      .uuid()
-      .primary()
-      .defaultRaw('gen_random_uuid()')
-      .onCreate(() => crypto.randomUUID()),
+    id: uuidPrimaryKey(),
     // sha256 of the token: the token itself is shown once and never stored.
     tokenHash: p.string().length(64).unique('idx_api_tokens_token_hash'),
     kind: p.string().length(16).$type<ApiTokenKind>(),
     userId: p.string().length(255).nullable(),
     label: p.string().length(255).nullable(),
-    createdAt: p
-      .datetime()
-      .defaultRaw('now()')
-      .onCreate(() => new Date()),
+    createdAt: timestampNow(),
     lastUsedAt: p.datetime().nullable(),
     revokedAt: p.datetime().nullable(),
   },

@@ -1,4 +1,5 @@
 import { defineEntity, p } from '@mikro-orm/core';
+import { timestampNow, uuidPrimaryKey } from './columns.ts';
 import { Conversation } from './conversation.ts';
 import { touchUpdatedAt } from './triggers.ts';
 
@@ -6,26 +7,15 @@ export const ContextSchema = defineEntity({
   name: 'Context',
   tableName: 'contexts',
   properties: {
-    id: p
-      .uuid()
-      .primary()
-      .defaultRaw('gen_random_uuid()')
-      .onCreate(() => crypto.randomUUID()),
+    id: uuidPrimaryKey(),
     userId: p.text(),
     session: () =>
       p.manyToOne(Conversation).targetKey('uuid').fieldName('session_id').deleteRule('cascade').index(false),
     action: p.text().index('idx_contexts_action'),
     contextData: p.json<Record<string, unknown>>(),
     metadata: p.json<Record<string, unknown>>().defaultRaw(`'{}'`),
-    createdAt: p
-      .datetime()
-      .defaultRaw('now()')
-      .onCreate(() => new Date()),
-    updatedAt: p
-      .datetime()
-      .defaultRaw('now()')
-      .onCreate(() => new Date())
-      .index('idx_contexts_updated_at'),
+    createdAt: timestampNow(),
+    updatedAt: timestampNow().index('idx_contexts_updated_at'),
     version: p.integer().version().default(1),
   },
   indexes: [{ name: 'idx_contexts_user_session', properties: ['userId', 'session'] }],

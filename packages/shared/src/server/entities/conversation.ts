@@ -1,4 +1,5 @@
 import { defineEntity, p } from '@mikro-orm/core';
+import { timestampNow } from './columns.ts';
 import { touchUpdatedAt } from './triggers.ts';
 
 export const ConversationSchema = defineEntity({
@@ -9,14 +10,8 @@ export const ConversationSchema = defineEntity({
     uuid: p.uuid().unique('idx_conversations_uuid').defaultRaw('gen_random_uuid()'),
     title: p.string().length(500).nullable(),
     userId: p.string().length(255).index('idx_conversations_user_id'),
-    createdAt: p
-      .datetime()
-      .defaultRaw('now()')
-      .onCreate(() => new Date()),
-    updatedAt: p
-      .datetime()
-      .defaultRaw('now()')
-      .onCreate(() => new Date()),
+    createdAt: timestampNow(),
+    updatedAt: timestampNow(),
     metadata: p.json<Record<string, unknown>>().nullable(),
     pinned: p.boolean().default(false),
     archivedAt: p.datetime().nullable(),

@@ -1,5 +1,6 @@
 import { defineEntity, p } from '@mikro-orm/core';
 import type { MessagePart, MessageRole, MessageStatus } from '../../schemas/message.ts';
+import { timestampNow } from './columns.ts';
 import { Conversation } from './conversation.ts';
 import { touchUpdatedAt } from './triggers.ts';
 
@@ -20,15 +21,8 @@ export const MessageSchema = defineEntity({
     content: p.text().nullable(),
     parts: p.json<MessagePart[]>(),
     attachments: p.json<unknown[]>().nullable(),
-    createdAt: p
-      .datetime()
-      .defaultRaw('now()')
-      .onCreate(() => new Date())
-      .index('idx_messages_created_at'),
-    updatedAt: p
-      .datetime()
-      .defaultRaw('now()')
-      .onCreate(() => new Date()),
+    createdAt: timestampNow().index('idx_messages_created_at'),
+    updatedAt: timestampNow(),
     metadata: p.json<Record<string, unknown>>().nullable(),
     status: p.string().length(16).$type<MessageStatus>().default('complete'),
     // Position inside the conversation, handed out under the conversation's row lock: the strict total order.

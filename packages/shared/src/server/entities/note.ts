@@ -1,4 +1,5 @@
 import { defineEntity, p } from '@mikro-orm/core';
+import { timestampNow, uuidPrimaryKey } from './columns.ts';
 import { Conversation } from './conversation.ts';
 import { touchUpdatedAt } from './triggers.ts';
 
@@ -6,11 +7,7 @@ export const NoteSchema = defineEntity({
   name: 'Note',
   tableName: 'notes',
   properties: {
-    id: p
-      .uuid()
-      .primary()
-      .defaultRaw('gen_random_uuid()')
-      .onCreate(() => crypto.randomUUID()),
+    id: uuidPrimaryKey(),
     userId: p.text(),
     session: () =>
       p.manyToOne(Conversation).targetKey('uuid').fieldName('session_id').deleteRule('cascade').index(false),
@@ -19,14 +16,8 @@ export const NoteSchema = defineEntity({
     context: p.text(),
     selectStatus: p.integer().default(0).index('idx_notes_select_status'),
     metadata: p.json<Record<string, unknown>>().defaultRaw(`'{}'`),
-    createdAt: p
-      .datetime()
-      .defaultRaw('now()')
-      .onCreate(() => new Date()),
-    updatedAt: p
-      .datetime()
-      .defaultRaw('now()')
-      .onCreate(() => new Date()),
+    createdAt: timestampNow(),
+    updatedAt: timestampNow(),
     version: p.integer().version().default(1),
   },
   indexes: [{ name: 'idx_notes_user_session', properties: ['userId', 'session'] }],
