@@ -2,17 +2,11 @@ import type { AppRouter } from '@threadstore/api';
 import { buildApp } from '@threadstore/server';
 import { initOrm } from '@threadstore/shared/server';
 import { TRPCClientError } from '@trpc/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ThreadstoreClient } from './client.ts';
+import { afterAll, describe, expect, it } from 'vitest';
 import { backoffDelay } from './links.ts';
-import { fastClient, recordingFetch, startLossyProxy, startTestServerFor, type TestServer, text } from './testing.ts';
+import { fastClient, recordingFetch, startLossyProxy, startTestServerFor, text } from './testing.ts';
 
-let server: TestServer;
-let aliceToken: string;
-let alice: ThreadstoreClient;
-beforeAll(async () => {
-  ({ server, token: aliceToken, client: alice } = await startTestServerFor('alice'));
-});
+const { server, token: aliceToken, client: alice } = await startTestServerFor('alice');
 afterAll(() => server.close());
 
 async function failureOf(promise: Promise<unknown>): Promise<TRPCClientError<AppRouter>> {

@@ -1,14 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ThreadstoreClient } from './client.ts';
+import { afterAll, describe, expect, it } from 'vitest';
 import { loadSessionState, saveSessionState } from './session-state.ts';
-import { fastClient, recordingFetch, startTestServerFor, type TestServer } from './testing.ts';
+import { fastClient, recordingFetch, startTestServerFor } from './testing.ts';
 
-let server: TestServer;
-let aliceToken: string;
-let alice: ThreadstoreClient;
-beforeAll(async () => {
-  ({ server, token: aliceToken, client: alice } = await startTestServerFor('alice'));
-});
+const { server, token: aliceToken, client: alice } = await startTestServerFor('alice');
 afterAll(() => server.close());
 
 describe('session state', () => {

@@ -1,15 +1,9 @@
 import type { MessagePart } from '@threadstore/shared';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ThreadstoreClient } from './client.ts';
+import { afterAll, describe, expect, it } from 'vitest';
 import { startAssistantStream } from './stream.ts';
-import { fastClient, recordingFetch, startLossyProxy, startTestServerFor, type TestServer, text } from './testing.ts';
+import { fastClient, recordingFetch, startLossyProxy, startTestServerFor, text } from './testing.ts';
 
-let server: TestServer;
-let aliceToken: string;
-let alice: ThreadstoreClient;
-beforeAll(async () => {
-  ({ server, token: aliceToken, client: alice } = await startTestServerFor('alice'));
-});
+const { server, token: aliceToken, client: alice } = await startTestServerFor('alice');
 afterAll(() => server.close());
 
 const observeCall = (state: 'input-available' | 'output-available'): MessagePart => ({
