@@ -76,9 +76,14 @@ export function titleFromText(text: string): string | null {
  * serialises writers of one conversation, so message positions are handed out in commit order.
  * Another user's conversation, or one in the trash, is NOT_FOUND.
  */
-export async function lockConversation(em: EntityManager, userId: string, conversationId: string): Promise<void> {
-  const lock = `select user_id as "userId", deleted_at as "deletedAt" from conversations where uuid = ? for update`;
-  let row = await queryOne<{ userId: string; deletedAt: Date | null }>(em, lock, [conversationId]);
+export async function lockConversation(
+  em: EntityManager,
+  userId: string,
+  conversationId: string,
+): Promise<{ titled: boolean }> {
+  const lock = `select user_id as "userId", deleted_at as "deletedAt", title is not null as titled
+                  from conversations where uuid = ? for update`;
+  let row = await queryOne<{ userId: string; deletedAt: Date | null; titled: boolean }>(em, lock, [conversationId]);
   if (!row) {
     await query(em, 'insert into conversations (uuid, user_id) values (?, ?) on conflict (uuid) do nothing', [
       conversationId,
@@ -93,6 +98,7 @@ export async function lockConversation(em: EntityManager, userId: string, conver
       message: `Conversation ${conversationId} is in the trash; restore it first.`,
     });
   }
+  return { titled: row.titled };
 }
 
 export async function getConversation(em: EntityManager, userId: string, id: string): Promise<ConversationDto> {
@@ -244,21 +250,14 @@ export async function updateConversation(
  * conversations table at query time: so a query whose words are split between the title and a message, or that
  * excludes a title word, is still one GIN lookup with one ranking. A rename pays for that by rewriting the
  * conversation's documents in its own transaction, in SQL, without tokenizing the messages again (`ts_filter`
- * keeps the A-C lexemes). `onlyIfUntitled`: for a first title, which only a conversation without one takes.
+ * keeps the A-C lexemes).
  */
-export async function retitleMessages(
-  em: EntityManager,
-  conversationId: string,
-  titleDocument: string,
-  options: { onlyIfUntitled?: boolean } = {},
-): Promise<void> {
+export async function retitleMessages(em: EntityManager, conversationId: string, titleDocument: string): Promise<void> {
   await withUpdatedAtKept(em, () =>
     query(
       em,
-      `update messages m set search = ts_filter(m.search, '{a,b,c}') || ?::tsvector
-        where m.conversation_uuid = ?
-          ${options.onlyIfUntitled ? 'and exists (select 1 from conversations c where c.uuid = ? and c.title is null)' : ''}`,
-      options.onlyIfUntitled ? [titleDocument, conversationId, conversationId] : [titleDocument, conversationId],
+      `update messages m set search = ts_filter(m.search, '{a,b,c}') || ?::tsvector where m.conversation_uuid = ?`,
+      [titleDocument, conversationId],
     ),
   );
 }

@@ -74,7 +74,7 @@ export async function appendMessages(
   conversationId: string,
   messages: NewMessage[],
 ): Promise<MessageDto[]> {
-  await lockConversation(em, userId, conversationId);
+  const { titled } = await lockConversation(em, userId, conversationId);
   const hashes = messages.map((message) => fingerprint(conversationId, message));
   const ids = messages.map((message) => message.body.id).filter((id): id is string => id !== undefined);
   if (new Set(ids).size !== ids.length) throw badRequest('id: the messages of one write need different ids');
@@ -98,9 +98,11 @@ export async function appendMessages(
   }
 
   const firstUser = messages.find((message) => message.body.role === 'user');
-  const title = firstUser ? titleFromText(firstUser.body.content ?? deriveContent(firstUser.body.parts)) : null;
+  // Only an untitled conversation takes its title from a first user message.
+  const title =
+    !titled && firstUser ? titleFromText(firstUser.body.content ?? deriveContent(firstUser.body.parts)) : null;
   const titleDocument = titleSearchDocument(title);
-  if (title !== null) await retitleMessages(em, conversationId, titleDocument, { onlyIfUntitled: true });
+  if (title !== null) await retitleMessages(em, conversationId, titleDocument);
   const position = await queryOne<{ seq: string }>(
     em,
     `update conversations set message_seq = message_seq + ?, message_count = message_count + ?,
