@@ -317,7 +317,8 @@ export async function conversationStats(
     messageWhere.push('m.created_at < ?::timestamptz');
     messageParams.push(input.to);
   }
-  const scope = `from messages m join conversations c on c.uuid = m.conversation_uuid where ${messageWhere.join(' and ')}`;
+  const joined = 'from messages m join conversations c on c.uuid = m.conversation_uuid';
+  const scope = `${joined} where ${messageWhere.join(' and ')}`;
   const [totals, perDay, perRole, perTool] = await Promise.all([
     queryOne<{ conversations: string; messages: string }>(
       em,
@@ -337,7 +338,7 @@ export async function conversationStats(
     query<{ tool: string; count: string }>(
       em,
       `select coalesce(nullif(part->>'toolName', ''), substr(part->>'type', 6)) as tool, count(*) as count
-         ${scope.replace('where', ', jsonb_array_elements(m.parts) as part where')}
+         ${joined}, jsonb_array_elements(m.parts) as part where ${messageWhere.join(' and ')}
           and ((part->>'type' like 'tool-%' and part->>'type' <> 'tool-result') or part->>'type' = 'dynamic-tool')
         group by 1 order by 2 desc, 1`,
       messageParams,
