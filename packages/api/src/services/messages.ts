@@ -93,7 +93,10 @@ export async function appendMessages(
       });
       if (replay.every((row) => row !== undefined)) return replay.map((row) => toMessageDto(row as MessageRow));
       const reused = messages.find((message, index) => message.body.id && byId.has(message.body.id) && !replay[index]);
-      throw conflict(`id: message ${reused?.body.id ?? stored[0]?.id} already exists with a different payload`);
+      if (reused) throw conflict(`id: message ${reused.body.id} already exists with a different payload`);
+      throw conflict(
+        `id: message ${stored[0]?.id} was stored by another write; a replay repeats all of that write's ids`,
+      );
     }
   }
 
