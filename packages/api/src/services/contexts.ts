@@ -11,10 +11,10 @@ import {
   MAX_CONTEXT_BYTES,
 } from '@threadstore/shared';
 import type { z } from 'zod';
-import { decodeCursor, encodeCursor } from '../cursor.ts';
 import { badRequest, conflict, notFound } from '../errors.ts';
-import { query, queryOne, toIso } from '../sql.ts';
+import { queryOne, toIso } from '../sql.ts';
 import { lockConversation } from './conversations.ts';
+import { sessionPage } from './session-page.ts';
 
 // Reads filter on the caller's user_id, so another user's session looks empty: `get` says NOT_FOUND and `list`
 // returns no items, never someone else's rows. Writes go through lockConversation, which refuses such sessions.
@@ -47,39 +47,6 @@ function toContextDto(row: ContextRow): ContextDto {
 }
 
 const contextName = (sessionId: string, action: string) => `Context "${action}" of session ${sessionId}`;
-
-type CreatedCursor = [string, string];
-const isCreatedCursor = (values: unknown[]): values is CreatedCursor =>
-  values.length === 2 && typeof values[0] === 'string' && typeof values[1] === 'string';
-
-/**
- * One page of a session's contexts or notes, oldest first, keyset on (created_at, id). The timestamp travels
- * as PostgreSQL text so its microseconds survive; names would not do as keys, a 255-character one outgrows
- * the cursor.
- */
-export async function sessionPage<Row extends { id: string }>(
-  em: EntityManager,
-  source: { table: 'contexts' | 'notes'; alias: string; columns: string; where: string[]; params: unknown[] },
-  page: { cursor?: string; limit: number },
-): Promise<{ rows: Row[]; nextCursor: string | null }> {
-  const { alias } = source;
-  const where = [...source.where];
-  const params = [...source.params];
-  if (page.cursor) {
-    where.push(`(${alias}.created_at, ${alias}.id) > (?::timestamptz, ?::uuid)`);
-    params.push(...decodeCursor<CreatedCursor>(page.cursor, isCreatedCursor));
-  }
-  const rows = await query<Row & { createdKey: string }>(
-    em,
-    `select ${source.columns}, ${alias}.created_at::text as "createdKey" from ${source.table} ${alias}
-      where ${where.join(' and ')} order by ${alias}.created_at, ${alias}.id limit ?`,
-    [...params, page.limit + 1],
-  );
-  const items = rows.slice(0, page.limit);
-  const last = items.at(-1);
-  const nextCursor = rows.length > page.limit && last ? encodeCursor([last.createdKey, last.id]) : null;
-  return { rows: items, nextCursor };
-}
 
 /** The seeds' `save_context`: see `contextSaveInput` for what `id` and `expectedVersion` change. */
 export async function saveContext(

@@ -11,8 +11,8 @@ import type {
 import type { z } from 'zod';
 import { conflict, notFound } from '../errors.ts';
 import { query, queryOne, toIso } from '../sql.ts';
-import { sessionPage } from './contexts.ts';
 import { lockConversation } from './conversations.ts';
+import { sessionPage } from './session-page.ts';
 
 // As with contexts, reads filter on the caller's user_id: another user's session has no notes to show, so
 // `getByName` is NOT_FOUND and `list` and `summary` come back empty. Only `create` makes a session; the other
