@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { authenticate, countLiveTokens, createToken } from '@threadstore/api';
@@ -19,6 +19,8 @@ export async function ensureLocalToken(orm: MikroORM, dataDir: string): Promise<
   const em = orm.em.fork();
   if ((await countLiveTokens(em)) > 0) return null;
   const { token } = await createToken(em, { kind: 'user', userId: LOCAL_USER_ID, label: 'local web client' });
+  // With DATABASE_URL nothing else makes the data folder: a bare clone has none yet.
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   writeFileSync(file, `${token}\n`, { mode: 0o600 });
   chmodSync(file, 0o600);
   return token;
