@@ -7,7 +7,6 @@ import {
   messageSearchFields,
   parseSearchQuery,
   searchDocument,
-  stem,
   titleSearchDocument,
   tokenize,
   toTsquery,
@@ -159,36 +158,13 @@ describe('tokenize', () => {
   });
 });
 
-describe('stem', () => {
-  it('is the Porter2 (Snowball English) stemmer', () => {
-    const expected: Record<string, string> = {
-      caresses: 'caress',
-      ponies: 'poni',
-      ties: 'tie',
-      cats: 'cat',
-      agreed: 'agre',
-      plastered: 'plaster',
-      motoring: 'motor',
-      hopping: 'hop',
-      falling: 'fall',
-      filing: 'file',
-      happy: 'happi',
-      generalization: 'general',
-      generously: 'generous',
-      consolatory: 'consolatori',
-      knightly: 'knight',
-      kneeling: 'kneel',
-      migrations: 'migrat',
-      skies: 'sky',
-      news: 'news',
-      succeed: 'succeed',
-      by: 'by',
-    };
-    for (const [word, result] of Object.entries(expected)) expect(stem(word), word).toBe(result);
-  });
-});
-
 describe('documents', () => {
+  it('indexes words that are also names of JavaScript object members', () => {
+    // "constructor" once made the stemmer hand back Object's constructor and every write of such a text fail.
+    expect(words('the constructor calls valueOf and toString')).toEqual(['constructor', 'call', 'valueof', 'tostr']);
+    expect(messageSearchDocument({ content: 'a constructor', parts: [] })).toContain("'constructor'");
+  });
+
   it('writes a tsvector literal with weights, a gap before each field, and quoted lexemes', () => {
     expect(
       searchDocument(
