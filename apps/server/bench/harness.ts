@@ -28,14 +28,8 @@ export interface Timing {
   mean: number;
 }
 
-export async function time(runs: number, body: (index: number) => Promise<unknown>): Promise<Timing> {
-  const samples: number[] = [];
-  for (let index = 0; index < runs; index += 1) {
-    const started = performance.now();
-    await body(index);
-    samples.push(performance.now() - started);
-  }
-  samples.sort((a, b) => a - b);
+export function percentiles(values: readonly number[]): Timing {
+  const samples = [...values].sort((a, b) => a - b);
   const at = (q: number) => samples[Math.min(samples.length - 1, Math.floor(q * samples.length))] ?? Number.NaN;
   return {
     p50: at(0.5),
@@ -43,6 +37,16 @@ export async function time(runs: number, body: (index: number) => Promise<unknow
     p99: at(0.99),
     mean: samples.reduce((sum, value) => sum + value, 0) / samples.length,
   };
+}
+
+export async function time(runs: number, body: (index: number) => Promise<unknown>): Promise<Timing> {
+  const samples: number[] = [];
+  for (let index = 0; index < runs; index += 1) {
+    const started = performance.now();
+    await body(index);
+    samples.push(performance.now() - started);
+  }
+  return percentiles(samples);
 }
 
 export const ms = (value: number) => `${value.toFixed(2)} ms`;

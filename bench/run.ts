@@ -1,0 +1,554 @@
+// `pnpm bench`: threadstore over real HTTP (its own server process, as users run it), the same work done with raw
+// `pg` in this process (the yardstick), and LangChain's PostgresChatMessageHistory (the peer a user would otherwise
+// pick), side by side on one PostgreSQL, interleaved call by call after a warm-up. Prints a table and writes
+// bench/results/<date>.json. `pnpm bench --quick` runs fewer calls and a smaller search corpus.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PostgresChatMessageHistory } from '@langchain/community/stores/message/postgres';
+import { AIMessage, HumanMessage } from '@langchain/core/messages';
+import { percentiles, type Timing } from '@threadstore/server/bench';
+import { titleSearchDocument } from '@threadstore/shared';
+import { createMigratedDatabase, databaseUrl, runAdmin, throwawayServer } from '@threadstore/shared/server';
+import pg from 'pg';
+
+const quick = process.argv.includes('--quick');
+const RUNS = quick ? 60 : 300;
+const WARM_UP = quick ? 10 : 30;
+const WRITERS = 16;
+const LOAD_SECONDS = quick ? 3 : 8;
+const SEARCH_MESSAGES = quick ? 100_000 : 1_000_000;
+const root = fileURLToPath(new URL('../', import.meta.url));
+
+type Side = 'threadstore' | 'raw' | 'langchain';
+interface Row {
+  scenario: string;
+  unit: 'ms' | 'rounds/s' | 'MB';
+  figures: Partial<Record<Side, Timing | number>>;
+  serverPeakRssMb?: number;
+}
+const rows: Row[] = [];
+const log = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
+
+// ---------------------------------------------------------------------------------------------------------------
+// The databases: one PostgreSQL, one database per side so none sees another's tables or cache pressure first.
+
+const { adminUrl, stop: stopPostgres } = await throwawayServer('bench');
+const suffix = process.pid;
+const names = { threadstore: `bench_ts_${suffix}`, raw: `bench_raw_${suffix}`, langchain: `bench_lc_${suffix}` };
+await (await createMigratedDatabase(adminUrl, names.threadstore)).close(true);
+await runAdmin(adminUrl, `create database "${names.raw}"`);
+const postgresVersion = await (async () => {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    return (await client.query<{ server_version: string }>('show server_version')).rows[0]?.server_version;
+  } finally {
+    await client.end();
+  }
+})();
+await runAdmin(adminUrl, `create database "${names.langchain}"`);
+const tsPool = new pg.Pool({ connectionString: databaseUrl(adminUrl, names.threadstore), max: 4 });
+const rawPool = new pg.Pool({ connectionString: databaseUrl(adminUrl, names.raw), max: WRITERS });
+const lcPool = new pg.Pool({ connectionString: databaseUrl(adminUrl, names.langchain), max: WRITERS });
+// Idle clients hear about the cluster stopping at the end; that is no failure of the run.
+for (const pool of [tsPool, rawPool, lcPool]) pool.on('error', () => {});
+
+// The yardstick's schema: what a careful hand-written store needs for the same guarantees of order and counts.
+await rawPool.query(`
+  create table conversations (uuid uuid primary key, user_id text not null, title text, pinned boolean not null default false,
+    message_seq bigint not null default 0, message_count int not null default 0, last_message_at timestamptz,
+    created_at timestamptz not null default now());
+  create index conversations_activity on conversations (user_id, pinned desc, (coalesce(last_message_at, created_at)) desc, uuid desc);
+  create table messages (id bigserial primary key, uuid uuid not null unique default gen_random_uuid(),
+    conversation_uuid uuid not null references conversations (uuid) on delete cascade, seq bigint not null,
+    role text not null, content text, parts jsonb not null, created_at timestamptz not null default now(),
+    unique (conversation_uuid, seq));`);
+
+// ---------------------------------------------------------------------------------------------------------------
+// threadstore: the server as users start it, in a process of its own, logging as it does by default.
+
+const freePort = () =>
+  new Promise<number>((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+const dataDir = mkdtempSync(path.join(os.tmpdir(), 'threadstore-bench-'));
+const port = await freePort();
+const logFile = path.join(dataDir, 'server.log');
+const logFd = openSync(logFile, 'a');
+const startedAt = performance.now();
+const server: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'apps/server/src/main.ts'], {
+  cwd: root,
+  env: {
+    ...process.env,
+    DATABASE_URL: databaseUrl(adminUrl, names.threadstore),
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    DATA_DIR: dataDir,
+  },
+  stdio: ['ignore', logFd, logFd],
+});
+closeSync(logFd);
+const base = `http://127.0.0.1:${port}`;
+/** Waits for the server's answer (`/readyz`, then the start-up line with the token), polling every 20 ms. */
+async function serverReady<T>(probe: () => Promise<T | undefined>): Promise<T> {
+  for (let attempt = 0; attempt < 3000; attempt += 1) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (server.exitCode !== null) break;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`the server did not start:\n${readFileSync(logFile, 'utf8').slice(-2000)}`);
+}
+await serverReady(async () => ((await fetch(`${base}/readyz`)).ok ? true : undefined));
+const coldStartMs = performance.now() - startedAt;
+const token = await serverReady(async () => /token=(tsk_[A-Za-z0-9_-]+)/.exec(readFileSync(logFile, 'utf8'))?.[1]);
+log(`threadstore server ready in ${coldStartMs.toFixed(0)} ms (pid ${server.pid}, logs in ${logFile})`);
+const USER = 'local';
+const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+
+async function call(procedure: string, input: unknown, method: 'GET' | 'POST' = 'POST'): Promise<unknown> {
+  const url =
+    method === 'GET'
+      ? `${base}/trpc/${procedure}?input=${encodeURIComponent(JSON.stringify(input))}`
+      : `${base}/trpc/${procedure}`;
+  const response = await fetch(url, { method, headers, body: method === 'POST' ? JSON.stringify(input) : undefined });
+  if (!response.ok) throw new Error(`${procedure}: ${response.status} ${await response.text()}`);
+  return ((await response.json()) as { result: { data: unknown } }).result.data;
+}
+
+/** The server's peak resident memory since the last reset, in MB (Linux: VmHWM, reset through clear_refs). */
+function serverPeakRss(reset = false): number {
+  const status = readFileSync(`/proc/${server.pid}/status`, 'utf8');
+  const peak = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1]) / 1024;
+  if (reset) writeFileSync(`/proc/${server.pid}/clear_refs`, '5');
+  return peak;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The same work on each side.
+
+const userText = (index: number) => `问题 ${index}: how do I keep a conversation history in PostgreSQL?`;
+const assistantText = (index: number) => `回答 ${index}: keep every message in a strict order and page it by keyset.`;
+const toolPart = (index: number) => ({
+  type: 'tool-search',
+  toolCallId: `call-${index}`,
+  state: 'output-available',
+  input: { q: `history ${index}` },
+  output: { hits: 3 },
+});
+const roundInput = (conversationId: string, index: number) => ({
+  conversationId,
+  user: { parts: [{ type: 'text', text: userText(index) }] },
+  assistant: { parts: [toolPart(index), { type: 'text', text: assistantText(index) }] },
+});
+
+async function rawConversation(id: string): Promise<void> {
+  await rawPool.query('insert into conversations (uuid, user_id) values ($1, $2) on conflict do nothing', [id, USER]);
+}
+async function rawAppendOne(conversationId: string, index: number): Promise<void> {
+  await rawPool.query(
+    `insert into messages (conversation_uuid, seq, role, content, parts)
+     values ($1, (select coalesce(max(seq), 0) + 1 from messages where conversation_uuid = $1), 'user', $2, $3)`,
+    [conversationId, userText(index), JSON.stringify([{ type: 'text', text: userText(index) }])],
+  );
+}
+async function rawAppendRound(conversationId: string, index: number): Promise<void> {
+  const client = await rawPool.connect();
+  try {
+    await client.query('begin');
+    await client.query('select 1 from conversations where uuid = $1 for update', [conversationId]);
+    const { rows: updated } = await client.query<{ seq: string }>(
+      `update conversations set message_seq = message_seq + 2, message_count = message_count + 2,
+              last_message_at = now() where uuid = $1 returning message_seq - 2 as seq`,
+      [conversationId],
+    );
+    const seq = Number(updated[0]?.seq);
+    const insert = 'insert into messages (conversation_uuid, seq, role, content, parts) values ($1, $2, $3, $4, $5)';
+    await client.query(insert, [
+      conversationId,
+      seq + 1,
+      'user',
+      userText(index),
+      JSON.stringify([{ type: 'text', text: userText(index) }]),
+    ]);
+    await client.query(insert, [
+      conversationId,
+      seq + 2,
+      'assistant',
+      assistantText(index),
+      JSON.stringify([toolPart(index), { type: 'text', text: assistantText(index) }]),
+    ]);
+    await client.query('commit');
+  } catch (error) {
+    await client.query('rollback');
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+const lcHistory = (sessionId: string) => new PostgresChatMessageHistory({ pool: lcPool, sessionId });
+async function lcAppendRound(history: PostgresChatMessageHistory, index: number): Promise<void> {
+  await history.addMessages([new HumanMessage(userText(index)), new AIMessage(assistantText(index))]);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Measuring: sides interleaved call by call, the order rotated each round, after a warm-up of each.
+
+async function interleaved(
+  scenario: string,
+  sides: Partial<Record<Side, (index: number) => Promise<unknown>>>,
+  runs = RUNS,
+  options: { warmUp?: number; runsFor?: Partial<Record<Side, number>> } = {},
+): Promise<void> {
+  const entries = Object.entries(sides) as [Side, (index: number) => Promise<unknown>][];
+  for (const [, body] of entries)
+    for (let index = 0; index < (options.warmUp ?? WARM_UP); index += 1) await body(-1 - index);
+  serverPeakRss(true);
+  const samples = new Map<Side, number[]>(entries.map(([side]) => [side, []]));
+  for (let index = 0; index < runs; index += 1) {
+    for (let offset = 0; offset < entries.length; offset += 1) {
+      const [side, body] = entries[(index + offset) % entries.length] as [Side, (index: number) => Promise<unknown>];
+      if (index >= (options.runsFor?.[side] ?? runs)) continue;
+      const started = performance.now();
+      await body(index);
+      samples.get(side)?.push(performance.now() - started);
+    }
+  }
+  const figures = Object.fromEntries([...samples].map(([side, values]) => [side, percentiles(values)]));
+  rows.push({ scenario, unit: 'ms', figures, serverPeakRssMb: serverPeakRss() });
+  log(
+    `${scenario}: ${[...samples.keys()].map((side) => `${side} p50 ${(figures[side] as Timing).p50.toFixed(2)} ms`).join(', ')}`,
+  );
+}
+
+/** Rounds per second from WRITERS concurrent writers, each on a conversation of its own; sides take turns. */
+async function throughput(scenario: string, sides: Record<Side, (writer: number, index: number) => Promise<unknown>>) {
+  const totals = new Map<Side, { rounds: number; seconds: number }>();
+  let peak = 0;
+  for (let turn = 0; turn < 2; turn += 1) {
+    for (const [side, body] of Object.entries(sides) as [Side, (writer: number, index: number) => Promise<unknown>][]) {
+      serverPeakRss(true);
+      const deadline = performance.now() + LOAD_SECONDS * 1000;
+      const started = performance.now();
+      let rounds = 0;
+      await Promise.all(
+        Array.from({ length: WRITERS }, async (_, writer) => {
+          for (let index = 0; performance.now() < deadline; index += 1) {
+            await body(writer, turn * 1_000_000 + index);
+            rounds += 1;
+          }
+        }),
+      );
+      const total = totals.get(side) ?? { rounds: 0, seconds: 0 };
+      totals.set(side, {
+        rounds: total.rounds + rounds,
+        seconds: total.seconds + (performance.now() - started) / 1000,
+      });
+      if (side === 'threadstore') peak = Math.max(peak, serverPeakRss());
+    }
+  }
+  const figures = Object.fromEntries([...totals].map(([side, { rounds, seconds }]) => [side, rounds / seconds]));
+  rows.push({ scenario, unit: 'rounds/s', figures, serverPeakRssMb: peak });
+  log(
+    `${scenario}: ${Object.entries(figures)
+      .map(([side, value]) => `${side} ${value.toFixed(0)}/s`)
+      .join(', ')}`,
+  );
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Filling: long histories and a big sidebar are written with SQL straight into each side's own tables (the same
+// rows their writes make), so the bench spends its time measuring reads, not waiting for 100,000 appends.
+
+async function fillThreadstoreConversation(id: string, messages: number, title: string): Promise<void> {
+  await tsPool.query(
+    `insert into conversations (uuid, title, user_id, message_seq, message_count, last_message_at, search)
+     values ($1, $2, $3, $4::int, $4::int, now(), $5::tsvector)`,
+    [id, title, USER, messages, titleSearchDocument(title)],
+  );
+  await tsPool.query(
+    `insert into messages (uuid, conversation_uuid, role, content, parts, seq, created_at, updated_at, status)
+     select gen_random_uuid(), $1, case when g % 2 = 1 then 'user' else 'assistant' end, 'message ' || g,
+            jsonb_build_array(jsonb_build_object('type', 'text', 'text', 'message ' || g)), g,
+            now() - make_interval(secs => $2 - g), now() - make_interval(secs => $2 - g), 'complete'
+       from generate_series(1, $2) g`,
+    [id, messages],
+  );
+}
+async function fillRawConversation(id: string, messages: number): Promise<void> {
+  await rawPool.query(
+    `insert into conversations (uuid, user_id, message_seq, message_count, last_message_at) values ($1, $2, $3::int, $3::int, now())`,
+    [id, USER, messages],
+  );
+  await rawPool.query(
+    `insert into messages (conversation_uuid, seq, role, content, parts, created_at)
+     select $1, g, case when g % 2 = 1 then 'user' else 'assistant' end, 'message ' || g,
+            jsonb_build_array(jsonb_build_object('type', 'text', 'text', 'message ' || g)), now() - make_interval(secs => $2 - g)
+       from generate_series(1, $2) g`,
+    [id, messages],
+  );
+}
+async function fillLangchainSession(sessionId: string, messages: number): Promise<void> {
+  await lcHistory(sessionId).getMessages(); // makes its table, as its first use does
+  await lcPool.query(
+    `insert into langchain_chat_histories (session_id, message)
+     select $1, jsonb_build_object('type', case when g % 2 = 1 then 'human' else 'ai' end, 'content', 'message ' || g,
+            'additional_kwargs', '{}'::jsonb, 'response_metadata', '{}'::jsonb)
+       from generate_series(1, $2) g`,
+    [sessionId, messages],
+  );
+}
+
+const TITLE_WORDS = [
+  '数据库',
+  '迁移',
+  '天气',
+  '旅行',
+  'database',
+  'migration',
+  'weather',
+  'budget',
+  'deploy',
+  'review',
+];
+async function fillSidebar(conversations: number): Promise<void> {
+  const records = Array.from({ length: conversations }, (_, index) => {
+    const title = `${TITLE_WORDS[index % TITLE_WORDS.length]} ${TITLE_WORDS[(index * 7) % TITLE_WORDS.length]} #${index}`;
+    return {
+      uuid: crypto.randomUUID(),
+      title,
+      pinned: index % 500 === 0,
+      minutes: index * 13,
+      search: titleSearchDocument(title),
+    };
+  });
+  const json = JSON.stringify(records);
+  await tsPool.query(
+    `insert into conversations (uuid, title, user_id, pinned, last_message_at, created_at, search)
+     select r.uuid, r.title, $2, r.pinned, now() - make_interval(mins => r.minutes), now() - make_interval(mins => r.minutes),
+            r.search::tsvector
+       from jsonb_to_recordset($1::jsonb) as r(uuid uuid, title text, pinned boolean, minutes int, search text)`,
+    [json, USER],
+  );
+  await rawPool.query(
+    `insert into conversations (uuid, user_id, title, pinned, last_message_at, created_at)
+     select r.uuid, $2, r.title, r.pinned, now() - make_interval(mins => r.minutes), now() - make_interval(mins => r.minutes)
+       from jsonb_to_recordset($1::jsonb) as r(uuid uuid, title text, pinned boolean, minutes int)`,
+    [json, USER],
+  );
+  await tsPool.query('analyze');
+  await rawPool.query('analyze');
+}
+
+const RAW_MESSAGE_COLUMNS = 'uuid, conversation_uuid, seq, role, content, parts, created_at';
+const rawHistory = (id: string, where: string, order: 'asc' | 'desc', values: unknown[] = []) =>
+  rawPool.query(
+    `select ${RAW_MESSAGE_COLUMNS} from messages where conversation_uuid = $1 ${where} order by seq ${order} limit 50`,
+    [id, ...values],
+  );
+const RAW_SIDEBAR = `select uuid, title, pinned, last_message_at, created_at from conversations where user_id = $1`;
+const RAW_SIDEBAR_ORDER = `order by pinned desc, coalesce(last_message_at, created_at) desc, uuid desc limit 30`;
+
+// ---------------------------------------------------------------------------------------------------------------
+
+try {
+  log(
+    `warm-up ${WARM_UP}, ${RUNS} timed calls per side per scenario, ${WRITERS} writers × ${LOAD_SECONDS} s × 2 turns`,
+  );
+
+  const appendTs = crypto.randomUUID();
+  const appendRaw = crypto.randomUUID();
+  await rawConversation(appendRaw);
+  await call('message.append', { conversationId: appendTs, role: 'user', parts: [{ type: 'text', text: 'hello' }] });
+  const appendLc = lcHistory(crypto.randomUUID());
+  await interleaved('append one message', {
+    threadstore: (index) =>
+      call('message.append', {
+        conversationId: appendTs,
+        role: 'user',
+        parts: [{ type: 'text', text: userText(index) }],
+      }),
+    raw: (index) => rawAppendOne(appendRaw, index),
+    langchain: (index) => appendLc.addMessage(new HumanMessage(userText(index))),
+  });
+
+  const roundTs = crypto.randomUUID();
+  const roundRaw = crypto.randomUUID();
+  await rawConversation(roundRaw);
+  const roundLc = lcHistory(crypto.randomUUID());
+  await interleaved('append one round', {
+    threadstore: (index) => call('message.appendRound', roundInput(roundTs, index)),
+    raw: (index) => rawAppendRound(roundRaw, index),
+    langchain: (index) => lcAppendRound(roundLc, index),
+  });
+
+  const writersTs = Array.from({ length: WRITERS }, () => crypto.randomUUID());
+  const writersRaw = Array.from({ length: WRITERS }, () => crypto.randomUUID());
+  for (const id of writersRaw) await rawConversation(id);
+  const writersLc = Array.from({ length: WRITERS }, () => lcHistory(crypto.randomUUID()));
+  await throughput(`${WRITERS} concurrent writers (append one round)`, {
+    threadstore: (writer, index) => call('message.appendRound', roundInput(writersTs[writer] as string, index)),
+    raw: (writer, index) => rawAppendRound(writersRaw[writer] as string, index),
+    langchain: (writer, index) => lcAppendRound(writersLc[writer] as PostgresChatMessageHistory, index),
+  });
+
+  log('filling a 20,000-message and a 100,000-message conversation on each side');
+  const [mid, deep] = [crypto.randomUUID(), crypto.randomUUID()];
+  await fillThreadstoreConversation(mid, 20_000, 'twenty thousand');
+  await fillThreadstoreConversation(deep, 100_000, 'one hundred thousand');
+  await fillRawConversation(mid, 20_000);
+  await fillRawConversation(deep, 100_000);
+  await fillLangchainSession(mid, 20_000);
+  await fillLangchainSession(deep, 100_000);
+  await Promise.all([tsPool.query('analyze'), rawPool.query('analyze'), lcPool.query('analyze')]);
+
+  const newest = (id: string) => () =>
+    call('message.list', { conversationId: id, direction: 'older', limit: 50 }, 'GET');
+  const lcNewest = (id: string) => async () => (await lcHistory(id).getMessages()).slice(-50);
+  await interleaved(
+    'newest 50 of a 20,000-message conversation',
+    { threadstore: newest(mid), raw: () => rawHistory(mid, '', 'desc'), langchain: lcNewest(mid) },
+    RUNS,
+    { warmUp: 3, runsFor: { langchain: Math.min(RUNS, 30) } },
+  );
+  await interleaved(
+    'history: newest 50 of 100,000',
+    { threadstore: newest(deep), raw: () => rawHistory(deep, '', 'desc'), langchain: lcNewest(deep) },
+    RUNS,
+    { warmUp: 2, runsFor: { langchain: 5 } },
+  );
+  // The middle by the API's own cursors: page back from the newest end to position 50,000.
+  let middleCursor: string | null = null;
+  for (let page = 0; page < 500; page += 1) {
+    const result = (await call(
+      'message.list',
+      { conversationId: deep, direction: 'older', limit: 100, ...(middleCursor ? { cursor: middleCursor } : {}) },
+      'GET',
+    )) as { nextCursor: string | null };
+    middleCursor = result.nextCursor;
+  }
+  await interleaved('history: 50 from the middle of 100,000', {
+    threadstore: () =>
+      call('message.list', { conversationId: deep, direction: 'older', limit: 50, cursor: middleCursor }, 'GET'),
+    raw: () => rawHistory(deep, 'and seq < $2', 'desc', [50_001]),
+  });
+  await interleaved('history: oldest 50 of 100,000', {
+    threadstore: () => call('message.list', { conversationId: deep, direction: 'newer', limit: 50 }, 'GET'),
+    raw: () => rawHistory(deep, '', 'asc'),
+  });
+
+  log('filling a sidebar of 10,000 conversations');
+  await fillSidebar(10_000);
+  await interleaved('sidebar: first page of 10,000 conversations', {
+    threadstore: () => call('conversation.list', { limit: 30 }, 'GET'),
+    raw: () => rawPool.query(`${RAW_SIDEBAR} ${RAW_SIDEBAR_ORDER}`, [USER]),
+  });
+  let deepCursor: string | null = null;
+  for (let page = 0; page < 50; page += 1) {
+    const result = (await call(
+      'conversation.list',
+      { limit: 100, ...(deepCursor ? { cursor: deepCursor } : {}) },
+      'GET',
+    )) as {
+      nextCursor: string | null;
+    };
+    deepCursor = result.nextCursor;
+  }
+  const rawDeep = await rawPool.query<{ pinned: boolean; activity: Date; uuid: string }>(
+    `select pinned, coalesce(last_message_at, created_at) as activity, uuid::text from conversations where user_id = $1
+      order by pinned desc, coalesce(last_message_at, created_at) desc, uuid desc offset 4999 limit 1`,
+    [USER],
+  );
+  const edge = rawDeep.rows[0];
+  await interleaved('sidebar: a page 5,000 conversations deep', {
+    threadstore: () => call('conversation.list', { limit: 30, cursor: deepCursor }, 'GET'),
+    raw: () =>
+      rawPool.query(
+        `${RAW_SIDEBAR} and (pinned, coalesce(last_message_at, created_at), uuid) < ($2, $3, $4::uuid) ${RAW_SIDEBAR_ORDER}`,
+        [USER, edge?.pinned, edge?.activity, edge?.uuid],
+      ),
+  });
+  await interleaved('sidebar: title filter over 10,000 conversations', {
+    threadstore: () => call('conversation.list', { limit: 30, q: '天气' }, 'GET'),
+    raw: () => rawPool.query(`${RAW_SIDEBAR} and title ilike $2 ${RAW_SIDEBAR_ORDER}`, [USER, '%天气%']),
+  });
+} finally {
+  server.kill('SIGTERM');
+  await new Promise((resolve) => server.once('exit', resolve));
+  await Promise.all([tsPool.end(), rawPool.end(), lcPool.end()]);
+  await stopPostgres();
+  rmSync(dataDir, { recursive: true, force: true });
+}
+
+// Search has its own corpus and benchmark (apps/server/bench/search.bench.ts), run after the server is gone.
+log(`search over ${SEARCH_MESSAGES.toLocaleString('en-US')} messages vs ILIKE (pnpm bench:search)`);
+const searchJson = path.join(mkdtempSync(path.join(os.tmpdir(), 'threadstore-bench-search-')), 'search.json');
+await new Promise<void>((resolve, reject) => {
+  const child = spawn('pnpm', ['--silent', 'bench:search'], {
+    cwd: root,
+    env: { ...process.env, SEARCH_BENCH_MESSAGES: String(SEARCH_MESSAGES), SEARCH_BENCH_JSON: searchJson },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`bench:search exited with ${code}`))));
+});
+const search = JSON.parse(readFileSync(searchJson, 'utf8')) as {
+  rows: { q: string; matches: number; search: Timing; ilike: Timing }[];
+};
+rmSync(path.dirname(searchJson), { recursive: true, force: true });
+for (const row of search.rows) {
+  rows.push({
+    scenario: `search ${SEARCH_MESSAGES.toLocaleString('en-US')}: ${row.q} (${row.matches} matches)`,
+    unit: 'ms',
+    figures: { threadstore: row.search, raw: row.ilike },
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Report.
+
+const figure = (value: Timing | number | undefined, unit: Row['unit']) =>
+  value === undefined
+    ? '—'
+    : typeof value === 'number'
+      ? `${value.toFixed(0)} ${unit}`
+      : `${value.p50.toFixed(2)} / ${value.p95.toFixed(2)} ms`;
+const ratio = (row: Row) => {
+  const [ts, raw] = [row.figures.threadstore, row.figures.raw];
+  if (ts === undefined || raw === undefined) return '—';
+  return typeof ts === 'number' && typeof raw === 'number'
+    ? `${(ts / raw).toFixed(2)}×`
+    : `${((ts as Timing).p50 / (raw as Timing).p50).toFixed(2)}×`;
+};
+const table = [
+  '| scenario | threadstore (p50 / p95) | raw pg | LangChain | threadstore ÷ raw | server peak RSS |',
+  '| --- | ---: | ---: | ---: | ---: | ---: |',
+  ...rows.map(
+    (row) =>
+      `| ${row.scenario} | ${figure(row.figures.threadstore, row.unit)} | ${figure(row.figures.raw, row.unit)} | ${figure(row.figures.langchain, row.unit)} | ${ratio(row)} | ${row.serverPeakRssMb ? `${row.serverPeakRssMb.toFixed(0)} MB` : '—'} |`,
+  ),
+];
+const machine = {
+  cores: os.cpus().length,
+  memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+  node: process.version,
+  postgres: postgresVersion,
+  cpu: os.cpus()[0]?.model,
+};
+console.log(`\n${JSON.stringify(machine)}; cold start to /readyz ${coldStartMs.toFixed(0)} ms (existing database)\n`);
+console.log(table.join('\n'));
+mkdirSync(path.join(root, 'bench/results'), { recursive: true });
+const file = path.join(root, 'bench/results', `${new Date().toISOString().slice(0, 10)}.json`);
+writeFileSync(
+  file,
+  `${JSON.stringify({ date: new Date().toISOString(), quick, machine, coldStartMs, rows }, null, 2)}\n`,
+);
+console.log(`\nwritten to ${path.relative(root, file)}`);
