@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { Migrator } from '@mikro-orm/migrations';
 import { defineConfig, MikroORM, type Options } from '@mikro-orm/postgresql';
+import type pg from 'pg';
 import { entities } from './entities/index.ts';
 import type { Env } from './env.ts';
 
@@ -11,6 +12,7 @@ export interface OrmSettings {
   poolMax?: number;
   connectTimeoutMs?: number;
   statementTimeoutMs?: number;
+  idleInTransactionTimeoutMs?: number;
   debug?: boolean;
 }
 
@@ -20,7 +22,30 @@ export function ormSettingsFromEnv(env: Env, clientUrl: string): OrmSettings {
     poolMax: env.DB_POOL_MAX,
     connectTimeoutMs: env.DB_CONNECT_TIMEOUT_MS,
     statementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS,
+    idleInTransactionTimeoutMs: env.DB_IDLE_IN_TRANSACTION_TIMEOUT_MS,
   };
+}
+
+/**
+ * Kysely's transactions give their connection back only after a commit or rollback that succeeded. When
+ * PostgreSQL drops a connection inside a transaction (a restart, pg_terminate_backend, the idle-in-transaction
+ * timeout) both fail, the client is never released, and after `max` such drops the pool is full of dead
+ * clients: every call then waits out the connect timeout until the process restarts. A checked-out client
+ * whose connection has ended is handed back here as broken, so the pool discards it and opens a new one.
+ */
+function reclaimEndedClients(pool: pg.Pool): void {
+  const checkedOut = new Set<pg.PoolClient>();
+  pool.on('acquire', (client) => checkedOut.add(client));
+  pool.on('release', (_error, client) => checkedOut.delete(client));
+  pool.on('connect', (client) => {
+    client.once('end', () => {
+      if (!checkedOut.has(client)) return;
+      const release = client.release;
+      // Whoever holds the client may still call release after its failed rollback: that must not throw.
+      client.release = () => {};
+      release(new Error('connection ended while checked out'));
+    });
+  });
 }
 
 /** The one MikroORM configuration: the server, the CLI and the tests all build theirs here. */
@@ -44,7 +69,10 @@ export function ormOptions(settings: OrmSettings): Options {
     driverOptions: {
       connectionTimeoutMillis: settings.connectTimeoutMs ?? 3000,
       statement_timeout: settings.statementTimeoutMs ?? 15000,
+      idle_in_transaction_session_timeout: settings.idleInTransactionTimeoutMs ?? 30000,
       application_name: 'threadstore',
+      keepAlive: true,
+      onPoolCreated: reclaimEndedClients,
     },
     debug: settings.debug ?? false,
     ensureDatabase: false,
