@@ -1,6 +1,7 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import rateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import {
@@ -9,6 +10,10 @@ import {
   authenticate,
   type Context,
   createInnerContext,
+  DEFAULT_INPUT_LIMITS,
+  DEFAULT_LIST_LIMITS,
+  type InputLimits,
+  type ListLimits,
   toTRPCError,
 } from '@threadstore/api';
 import {
@@ -16,29 +21,114 @@ import {
   type FastifyTRPCPluginOptions,
   fastifyTRPCPlugin,
 } from '@trpc/server/adapters/fastify';
-import Fastify, { type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
 import { Metrics } from './metrics.ts';
+
+export interface ServerLimits {
+  bodyLimitBytes: number;
+  maxBatchSize: number;
+  /** Requests per minute per bearer token (per client address without one); 0 turns the limit off. */
+  rateLimitPerMinute: number;
+  input: InputLimits;
+  list: ListLimits;
+}
+
+export const DEFAULT_SERVER_LIMITS: ServerLimits = {
+  bodyLimitBytes: 8 * 1024 * 1024,
+  maxBatchSize: 32,
+  rateLimitPerMinute: 6000,
+  input: DEFAULT_INPUT_LIMITS,
+  list: DEFAULT_LIST_LIMITS,
+};
 
 export interface AppOptions {
   orm: MikroORM;
   /** Folder with the built web client; `/` serves it when it exists. */
   webDistDir?: string;
-  logger?: FastifyServerOptions['logger'];
+  /** The process's logger (see logging.ts); none: the app logs nothing. */
+  logger?: Logger;
+  limits?: Partial<ServerLimits>;
 }
 
 const REQUEST_ID_HEADER = 'x-request-id';
 
+/** What one request did, for its log line: who called, which procedures, with which outcomes. */
+interface RequestNote {
+  user?: string;
+  calls: { procedure: string; code: string }[];
+}
+
+/** tRPC's JSON-RPC numbers for the codes the HTTP layer answers by itself, so every error has one shape. */
+const HTTP_ERRORS: Record<number, { code: string; rpc: number }> = {
+  400: { code: 'BAD_REQUEST', rpc: -32600 },
+  404: { code: 'NOT_FOUND', rpc: -32004 },
+  405: { code: 'METHOD_NOT_SUPPORTED', rpc: -32005 },
+  413: { code: 'PAYLOAD_TOO_LARGE', rpc: -32013 },
+  415: { code: 'UNSUPPORTED_MEDIA_TYPE', rpc: -32015 },
+  429: { code: 'TOO_MANY_REQUESTS', rpc: -32029 },
+  500: { code: 'INTERNAL_SERVER_ERROR', rpc: -32603 },
+};
+
+function trpcErrorBody(status: number, message: string) {
+  const known = HTTP_ERRORS[status] ?? (HTTP_ERRORS[500] as { code: string; rpc: number });
+  return { error: { message, code: known.rpc, data: { code: known.code, httpStatus: status } } };
+}
+
+/** Fastify's own refusals (body parsing, size, rate), worded for a caller and in the tRPC error shape. */
+function describeHttpError(error: FastifyError, limits: ServerLimits): { status: number; message: string } {
+  switch (error.code) {
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return { status: 415, message: 'The request body must be JSON, sent with Content-Type: application/json.' };
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return { status: 413, message: `The request body is larger than ${limits.bodyLimitBytes} bytes.` };
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return { status: 400, message: 'The request body is empty; send the input as JSON.' };
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return { status: 400, message: 'The Content-Length header does not match the body.' };
+    default:
+      if (error.statusCode === 429) return { status: 429, message: error.message };
+      if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
+        return { status: error.statusCode, message: 'The request is malformed.' };
+      }
+      return { status: 500, message: 'Internal error.' };
+  }
+}
+
+/** The rate-limit key: a hash of the bearer token (never the token itself), else the client's address. */
+function rateLimitKey(request: FastifyRequest): string {
+  const header = request.headers.authorization;
+  if (header) return `token:${createHash('sha256').update(header).digest('base64url').slice(0, 22)}`;
+  return `ip:${request.ip}`;
+}
+
+function procedureNames(): Set<string> {
+  return new Set(Object.keys((appRouter as unknown as { _def: { procedures: object } })._def.procedures));
+}
+
 /** The HTTP runtime: tRPC at /trpc, health, readiness, metrics, and the web client at /. */
 export async function buildApp(options: AppOptions) {
   const { orm } = options;
-  const metrics = new Metrics();
+  const limits: ServerLimits = { ...DEFAULT_SERVER_LIMITS, ...options.limits };
+  const procedures = procedureNames();
   const app = Fastify({
-    logger: options.logger ?? false,
-    bodyLimit: 16 * 1024 * 1024,
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    // One line per request, written by the onResponse hook below.
+    disableRequestLogging: true,
+    bodyLimit: limits.bodyLimitBytes,
     requestIdHeader: REQUEST_ID_HEADER,
     genReqId: () => randomUUID(),
     routerOptions: { maxParamLength: 5000 },
   });
+  const notes = new WeakMap<FastifyRequest, RequestNote>();
+  const noteOf = (request: FastifyRequest): RequestNote => {
+    let note = notes.get(request);
+    if (!note) {
+      note = { calls: [] };
+      notes.set(request, note);
+    }
+    return note;
+  };
 
   // While closing, every response ends its connection: a keep-alive socket left idle after its last answer
   // would otherwise hold the shutdown open until the keep-alive timeout.
@@ -51,10 +141,24 @@ export async function buildApp(options: AppOptions) {
     if (closing) reply.header('connection', 'close');
   });
   app.addHook('onResponse', async (request, reply) => {
-    const route = request.url.startsWith('/trpc/')
-      ? (request.url.split('?')[0] ?? request.url)
-      : (request.routeOptions.url ?? 'unmatched');
-    metrics.observe(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
+    const route = request.routeOptions.url ?? 'unmatched';
+    const seconds = reply.elapsedTime / 1000;
+    metrics.observeRequest(request.method, route, reply.statusCode, seconds);
+    const note = notes.get(request);
+    const failed = note?.calls.filter((call) => call.code !== 'OK') ?? [];
+    request.log.info(
+      {
+        method: request.method,
+        route,
+        procedure: note?.calls.map((call) => call.procedure).join(',') || undefined,
+        user: note?.user,
+        status: reply.statusCode,
+        outcome:
+          failed.length > 0 ? failed.map((call) => call.code).join(',') : reply.statusCode < 400 ? 'OK' : 'ERROR',
+        durationMs: Math.round(reply.elapsedTime * 10) / 10,
+      },
+      'request',
+    );
   });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
@@ -67,21 +171,16 @@ export async function buildApp(options: AppOptions) {
       return false;
     }
   };
+  const metrics = new Metrics(orm, procedures, ping);
+  await metrics.instrumentPool();
   app.get('/readyz', async (request, reply) => {
     if (await ping()) return { status: 'ok', database: 'ok' };
     request.log.warn('readiness check: database unreachable');
     return reply.code(503).send({ status: 'unavailable', database: 'unreachable' });
   });
   app.get('/metrics', async (_request, reply) => {
-    const databaseUp = await ping();
-    const pool = databaseUp ? await orm.em.getConnection().getNativeClient() : undefined;
-    reply.type('text/plain; version=0.0.4');
-    return metrics.render({
-      threadstore_database_up: databaseUp ? 1 : 0,
-      threadstore_db_pool_connections: pool?.totalCount ?? 0,
-      threadstore_db_pool_idle: pool?.idleCount ?? 0,
-      threadstore_db_pool_waiting: pool?.waitingCount ?? 0,
-    });
+    reply.type(metrics.registry.contentType);
+    return metrics.registry.metrics();
   });
 
   const createContext = async ({ req }: CreateFastifyContextOptions): Promise<Context> => {
@@ -91,30 +190,76 @@ export async function buildApp(options: AppOptions) {
     } catch (error) {
       throw toTRPCError(error);
     }
-    return { ...createInnerContext({ orm, identity, log: req.log }), request: { id: req.id, ip: req.ip } };
+    const note = noteOf(req);
+    note.user = identity?.userId ?? (identity ? `service:${identity.tokenId}` : undefined);
+    return {
+      ...createInnerContext({
+        orm,
+        identity,
+        log: req.log,
+        limits: limits.input,
+        listLimits: limits.list,
+        observer: {
+          transactionRetried: (procedure, reason) => metrics.transactionRetried(procedure, reason),
+          callFinished(procedure, code, seconds) {
+            metrics.observeCall(procedure, code, seconds);
+            note.calls.push({ procedure: metrics.procedure(procedure), code });
+          },
+        },
+      }),
+      request: { id: req.id, ip: req.ip },
+    };
   };
-  await app.register(fastifyTRPCPlugin, {
-    prefix: '/trpc',
-    trpcOptions: {
-      router: appRouter,
-      createContext,
-      onError({ error, path: procedure, ctx }) {
-        if (error.code === 'INTERNAL_SERVER_ERROR') {
-          ctx?.log.error({ err: error.cause ?? error, procedure }, 'procedure failed');
-        }
+
+  await app.register(async (api) => {
+    // Only JSON reaches tRPC: any other body is refused with a message saying what to send.
+    api.removeAllContentTypeParsers();
+    api.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      const { status, message } = describeHttpError(error, limits);
+      if (status >= 500) request.log.error({ err: error }, 'request failed');
+      return reply.code(status).send(trpcErrorBody(status, message));
+    });
+    if (limits.rateLimitPerMinute > 0) {
+      await api.register(rateLimit, {
+        max: limits.rateLimitPerMinute,
+        timeWindow: 60_000,
+        keyGenerator: rateLimitKey,
+        onExceeded: () => metrics.rateLimited(),
+        errorResponseBuilder: (_request, context) =>
+          Object.assign(new Error(`Too many requests for this token; retry in ${Math.ceil(context.ttl / 1000)} s.`), {
+            statusCode: 429,
+          }),
+      });
+    }
+    await api.register(fastifyTRPCPlugin, {
+      prefix: '/trpc',
+      trpcOptions: {
+        router: appRouter,
+        createContext,
+        maxBatchSize: limits.maxBatchSize,
+        onError({ error, path: procedure, ctx }) {
+          // The full cause goes to the log with the request id; the response carries threadstore's words only.
+          if (error.code === 'INTERNAL_SERVER_ERROR') {
+            ctx?.log.error({ err: error.cause ?? error, procedure }, 'procedure failed');
+          } else if (error.cause && !(error.cause instanceof Error && error.cause.name === 'ZodError')) {
+            ctx?.log.warn({ err: error.cause, procedure, code: error.code }, 'procedure refused');
+          }
+        },
       },
-    },
-  } satisfies FastifyTRPCPluginOptions<AppRouter>);
+    } satisfies FastifyTRPCPluginOptions<AppRouter>);
+  });
 
   const webDistDir = options.webDistDir;
+  const notFound = (reply: FastifyReply) => reply.code(404).send(trpcErrorBody(404, 'No such path.'));
   if (webDistDir && existsSync(path.join(webDistDir, 'index.html'))) {
     await app.register(fastifyStatic, { root: webDistDir, prefix: '/', wildcard: false });
     // Deep links (/c/<id>) are the web client's routes: hand them its page.
     app.setNotFoundHandler((request, reply) => {
       if (request.method === 'GET' && !request.url.startsWith('/trpc')) return reply.sendFile('index.html');
-      return reply.code(404).send({ error: 'not found' });
+      return notFound(reply);
     });
   } else {
+    app.setNotFoundHandler((_request, reply) => notFound(reply));
     app.get('/', async (_request, reply) =>
       reply
         .type('text/html')

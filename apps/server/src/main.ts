@@ -3,14 +3,31 @@ import { DatabaseStartError, loadEnv, migrateUp } from '@threadstore/shared/serv
 import { buildApp } from './app.ts';
 import { openDatabase } from './database.ts';
 import { ensureLocalToken } from './local-token.ts';
+import { createLogger } from './logging.ts';
 
 async function main(): Promise<void> {
   const env = loadEnv();
   const skipMigrations = process.argv.includes('--no-migrate') || !env.MIGRATE_ON_START;
+  const log = createLogger(env.LOG_LEVEL);
   const database = await openDatabase(env);
   const { orm } = database;
-  const app = await buildApp({ orm, webDistDir: env.WEB_DIST_DIR, logger: { level: env.LOG_LEVEL } });
-  const log = app.log;
+  const app = await buildApp({
+    orm,
+    webDistDir: env.WEB_DIST_DIR,
+    logger: log,
+    limits: {
+      bodyLimitBytes: env.BODY_LIMIT_BYTES,
+      maxBatchSize: env.MAX_BATCH_SIZE,
+      rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
+      input: {
+        maxDepth: env.MAX_JSON_DEPTH,
+        maxParts: env.MAX_PARTS_PER_MESSAGE,
+        maxPartBytes: env.MAX_PART_BYTES,
+        maxMetadataBytes: env.MAX_METADATA_BYTES,
+      },
+      list: { metadataBytes: env.LIST_METADATA_BYTES, pageBytes: env.LIST_PAGE_BYTES },
+    },
+  });
   log.info(`database: ${database.description}`);
 
   if (!skipMigrations) {
@@ -28,23 +45,31 @@ async function main(): Promise<void> {
   }, 60_000);
   sweeper.unref();
 
+  // A supervisor signals the whole process group (pnpm, tsx and this process each get it, and tsx passes its
+  // copy on): every signal after the first is ignored, never left to the default action that kills at once.
   let shuttingDown = false;
+  const exit = (code: number) => log.flush(() => process.exit(code));
   const shutdown = async (signal: string) => {
     if (shuttingDown) return;
     shuttingDown = true;
     log.info({ signal }, 'shutting down: finishing in-flight requests');
     clearInterval(sweeper);
+    const deadline = setTimeout(() => {
+      log.error({ timeoutMs: env.SHUTDOWN_TIMEOUT_MS }, 'in-flight requests did not finish in time');
+      exit(1);
+    }, env.SHUTDOWN_TIMEOUT_MS);
+    deadline.unref();
     try {
       await app.close();
       await database.close();
-      process.exit(0);
+      log.info('stopped');
+      exit(0);
     } catch (error) {
       log.error({ err: error }, 'shutdown failed');
-      process.exit(1);
+      exit(1);
     }
   };
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
-  process.once('SIGINT', () => void shutdown('SIGINT'));
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => void shutdown(signal));
 
   await app.listen({ host: env.HOST, port: env.PORT });
   const address = app.server.address();

@@ -13,6 +13,17 @@ import {
 import { TRPCError } from '@trpc/server';
 
 const UNAVAILABLE_MESSAGE = 'The database is unreachable; retry shortly.';
+const INVALID_VALUE = 'A value in the input cannot be stored as given.';
+const DATA_EXCEPTION_MESSAGES: Record<string, string> = {
+  '22P02': 'A value is not in the format its field needs (a uuid, a number or JSON).',
+  '22P05': 'Text contains a character that cannot be stored (NUL, \\u0000).',
+  '22021': 'Text contains a character that cannot be stored (NUL or invalid UTF-8).',
+  '22007': 'A date or time is not valid.',
+  '22008': 'A date or time is out of range.',
+  '22003': 'A number is out of range.',
+  '22023': 'A parameter value is not recognised (for example a time zone).',
+  '2201B': 'A pattern is not valid.',
+};
 
 /** PostgreSQL SQLSTATE classes that mean "the database is not there right now", not "your request is wrong". */
 function isUnavailableState(state: string | undefined): boolean {
@@ -55,8 +66,11 @@ export function toTRPCError(error: unknown): TRPCError {
   if (error instanceof ForeignKeyConstraintViolationException) {
     return new TRPCError({ code: 'NOT_FOUND', message: 'A record this write refers to does not exist.', cause });
   }
-  if (error instanceof NotNullConstraintViolationException || error instanceof CheckConstraintViolationException) {
-    return new TRPCError({ code: 'BAD_REQUEST', message: `Invalid value: ${error.message.split('\n')[0]}`, cause });
+  if (error instanceof NotNullConstraintViolationException) {
+    return new TRPCError({ code: 'BAD_REQUEST', message: 'A required value is missing.', cause });
+  }
+  if (error instanceof CheckConstraintViolationException) {
+    return new TRPCError({ code: 'BAD_REQUEST', message: 'A value is outside what threadstore accepts.', cause });
   }
   if (error instanceof NotFoundError) {
     return new TRPCError({ code: 'NOT_FOUND', message: error.message, cause });
@@ -76,8 +90,10 @@ export function toTRPCError(error: unknown): TRPCError {
     if (state === '54000' || state === '22001') {
       return new TRPCError({ code: 'BAD_REQUEST', message: 'A value is too large to store.', cause });
     }
+    // Data exceptions: the input reached PostgreSQL in a form it refuses. Its own text (which may echo the
+    // input) stays in the log; the caller learns which kind of value is wrong.
     if (state?.startsWith('22')) {
-      return new TRPCError({ code: 'BAD_REQUEST', message: `Invalid value: ${error.message.split('\n')[0]}`, cause });
+      return new TRPCError({ code: 'BAD_REQUEST', message: DATA_EXCEPTION_MESSAGES[state] ?? INVALID_VALUE, cause });
     }
   }
   return new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: 'Internal error.', cause });

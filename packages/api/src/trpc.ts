@@ -1,27 +1,76 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DeadlockException, DriverException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { actingUserInput } from '@threadstore/shared';
 import { initTRPC, TRPCError } from '@trpc/server';
 import { ZodError } from 'zod';
 import type { Context } from './context.ts';
 import { toTRPCError } from './errors.ts';
+import { describeInputProblem, findInputProblem, type InputProblem } from './input-guard.ts';
 
-/** "parts.2.toolCallId: must not be empty; role: ..." — what a caller needs to fix, field by field. */
-function describeZodError(error: ZodError): string {
-  return error.issues
-    .map((issue) => (issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message))
+/** The raw value at an issue's path: tells "missing" from "wrong". The path is zod's, so it is short. */
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let value = input;
+  for (const key of path) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
+}
+
+interface Issue {
+  path: PropertyKey[];
+  message: string;
+}
+
+/** "parts.2.toolCallId: must not be empty; role: is required" — what a caller needs to fix, field by field. */
+function zodIssues(error: ZodError, input: unknown): Issue[] {
+  return error.issues.map((issue) => {
+    const field = issue.path.at(-1);
+    let message = issue.message;
+    if (issue.code === 'invalid_type' && issue.path.length > 0 && valueAt(input, issue.path) === undefined) {
+      message = 'is required';
+    } else if (typeof field === 'string' && message.startsWith(`${field} `)) {
+      // Schemas word their own errors ("action must be a string"); the path already names the field.
+      message = message.slice(field.length + 1);
+    }
+    return { path: issue.path, message };
+  });
+}
+
+const describeIssues = (issues: Issue[]) =>
+  issues
+    .map(({ path, message }) => (path.length > 0 ? `${path.map(String).join('.')}: ${message}` : message))
     .join('; ');
+
+/** The input of a call was refused before validation (see input-guard.ts). */
+export class InputRejected extends Error {
+  constructor(readonly problem: InputProblem) {
+    super(describeInputProblem(problem));
+  }
+}
+
+/** "at character 21": the parser's own wording stays out of responses, where it points does not. */
+function jsonPosition(error: SyntaxError): string {
+  const position = /position (\d+)/.exec(error.message)?.[1];
+  return position === undefined ? 'it ends too soon or holds something else' : `the error is at character ${position}`;
 }
 
 const t = initTRPC.context<Context>().create({
   // Stack traces stay in the server's log, never in responses.
   isDev: false,
-  errorFormatter({ shape, error }) {
+  errorFormatter({ shape, error, input, type }) {
     if (error.code === 'BAD_REQUEST' && error.cause instanceof ZodError) {
-      return {
-        ...shape,
-        message: describeZodError(error.cause),
-        data: { ...shape.data, issues: error.cause.issues.map(({ path, message }) => ({ path, message })) },
-      };
+      const issues = zodIssues(error.cause, input);
+      return { ...shape, message: describeIssues(issues), data: { ...shape.data, issues } };
+    }
+    if (error.cause instanceof InputRejected) {
+      const { path, message } = error.cause.problem;
+      return { ...shape, message: error.cause.message, data: { ...shape.data, issues: [{ path, message }] } };
+    }
+    if (error.code === 'BAD_REQUEST' && error.cause instanceof SyntaxError) {
+      const where = type === 'query' ? 'The `input` query parameter' : 'The request body';
+      return { ...shape, message: `${where} is not valid JSON: ${jsonPosition(error.cause)}.` };
     }
     return shape;
   },
@@ -30,17 +79,34 @@ const t = initTRPC.context<Context>().create({
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
-/** Every failure leaves through `toTRPCError`, so ORM and PostgreSQL errors get their codes in one place. */
-const mapErrors = t.middleware(async ({ next }) => {
-  const result = await next();
-  if (result.ok || result.error.code !== 'INTERNAL_SERVER_ERROR' || result.error.cause === undefined) return result;
-  return { ...result, error: toTRPCError(result.error.cause) };
+/**
+ * Every failure leaves through `toTRPCError`, so ORM and PostgreSQL errors get their codes in one place; each
+ * call's outcome and duration go to the observer (the server's metrics and request log).
+ */
+const mapErrors = t.middleware(async ({ ctx, next, path }) => {
+  const started = performance.now();
+  let result = await next();
+  if (!result.ok && result.error.code === 'INTERNAL_SERVER_ERROR' && result.error.cause !== undefined) {
+    result = { ...result, error: toTRPCError(result.error.cause) };
+  }
+  ctx.observer.callFinished(path, result.ok ? 'OK' : result.error.code, (performance.now() - started) / 1000);
+  return result;
+});
+
+/** One bounded walk of the raw input before any schema or query touches it. */
+const guardInput = t.middleware(async ({ ctx, getRawInput, next }) => {
+  const problem = findInputProblem(await getRawInput(), ctx.limits);
+  if (problem) {
+    const cause = new InputRejected(problem);
+    throw new TRPCError({ code: 'BAD_REQUEST', message: cause.message, cause });
+  }
+  return next();
 });
 
 /** A fresh EntityManager per call: tRPC runs the calls of one batch concurrently on one context. */
 const forkEntityManager = t.middleware(({ ctx, next }) => next({ ctx: { em: ctx.orm.em.fork() as EntityManager } }));
 
-export const publicProcedure = t.procedure.use(mapErrors);
+export const publicProcedure = t.procedure.use(mapErrors).use(guardInput);
 
 const authenticated = publicProcedure.use(({ ctx, next }) => {
   if (!ctx.identity) {
@@ -75,20 +141,49 @@ export const userProcedure = authenticated
 
 class Rollback extends Error {}
 
-/** Each mutation is one unit of work: one transaction, committed only when the procedure succeeds. */
-export const userMutation = userProcedure.use(async ({ ctx, next }) => {
-  let failure: Awaited<ReturnType<typeof next>> | undefined;
-  try {
-    return await ctx.em.transactional(async (em) => {
-      const result = await next({ ctx: { em } });
-      if (!result.ok) {
-        failure = result;
-        throw new Rollback();
-      }
-      return result;
-    });
-  } catch (error) {
-    if (failure && error instanceof Rollback) return failure;
-    throw error;
+/** Runs of a transaction that lost a serialization check or a deadlock: the first plus this many more. */
+const TRANSACTION_RETRIES = 3;
+
+/** Why a failed transaction may simply run again: PostgreSQL rolled it back whole and asks for a retry. */
+function retryReason(error: unknown): 'serialization' | 'deadlock' | undefined {
+  const cause = error instanceof TRPCError ? error.cause : error;
+  if (cause instanceof DeadlockException) return 'deadlock';
+  if (cause instanceof DriverException) {
+    const state = cause.sqlState ?? cause.code;
+    if (state === '40001') return 'serialization';
+    if (state === '40P01') return 'deadlock';
+  }
+  return undefined;
+}
+
+/**
+ * Each mutation is one unit of work: one transaction, committed only when the procedure succeeds. A
+ * transaction PostgreSQL aborted for a serialization failure or a deadlock runs again, a bounded number of
+ * times with jittered backoff; nothing else is retried.
+ */
+export const userMutation = userProcedure.use(async ({ ctx, next, path }) => {
+  for (let attempt = 0; ; attempt += 1) {
+    let failure: Awaited<ReturnType<typeof next>> | undefined;
+    let error: unknown;
+    try {
+      return await ctx.em.fork().transactional(async (em) => {
+        const result = await next({ ctx: { em } });
+        if (!result.ok) {
+          failure = result;
+          throw new Rollback();
+        }
+        return result;
+      });
+    } catch (thrown) {
+      if (!(thrown instanceof Rollback)) failure = undefined;
+      error = failure && !failure.ok ? failure.error : thrown;
+    }
+    const reason = retryReason(error);
+    if (reason === undefined || attempt >= TRANSACTION_RETRIES) {
+      if (failure) return failure;
+      throw error;
+    }
+    ctx.observer.transactionRetried(path, reason);
+    await sleep(Math.random() * 20 * 2 ** attempt);
   }
 });

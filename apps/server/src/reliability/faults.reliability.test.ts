@@ -1,7 +1,8 @@
 // Database faults under load: restarts in a row, terminated backends and an outage, against one running server.
+
+import type { MikroORM } from '@mikro-orm/postgresql';
 import { createToken } from '@threadstore/api';
 import { initOrm } from '@threadstore/shared/server';
-import type { MikroORM } from '@mikro-orm/postgresql';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buildApp } from '../app.ts';
 import { type FaultCluster, startFaultCluster } from './cluster.ts';
@@ -53,57 +54,53 @@ async function sendRound(round: Round): Promise<number> {
   }
 }
 
-it(
-  'recovers from restarts in a row, terminated backends and an outage: every acknowledged round stored once',
-  async () => {
-    const writers = 16;
-    const acknowledged: Round[] = [];
-    const statuses = new Map<number, number>();
-    let stopping = false;
-    const writer = async (index: number) => {
-      const conversationId = crypto.randomUUID();
-      for (let n = 0; !stopping; n += 1) {
-        const round = {
-          conversationId,
-          userId: crypto.randomUUID(),
-          assistantId: crypto.randomUUID(),
-          text: `${index}-${n}`,
-        };
-        // The client's way: the same ids until an answer, so a retry after a lost answer lands once.
-        for (;;) {
-          const status = await sendRound(round);
-          statuses.set(status, (statuses.get(status) ?? 0) + 1);
-          if (status === 200) {
-            acknowledged.push(round);
-            break;
-          }
-          await sleep(50);
+it('recovers from restarts in a row, terminated backends and an outage: every acknowledged round stored once', async () => {
+  const writers = 16;
+  const acknowledged: Round[] = [];
+  const statuses = new Map<number, number>();
+  let stopping = false;
+  const writer = async (index: number) => {
+    const conversationId = crypto.randomUUID();
+    for (let n = 0; !stopping; n += 1) {
+      const round = {
+        conversationId,
+        userId: crypto.randomUUID(),
+        assistantId: crypto.randomUUID(),
+        text: `${index}-${n}`,
+      };
+      // The client's way: the same ids until an answer, so a retry after a lost answer lands once.
+      for (;;) {
+        const status = await sendRound(round);
+        statuses.set(status, (statuses.get(status) ?? 0) + 1);
+        if (status === 200) {
+          acknowledged.push(round);
+          break;
         }
+        await sleep(50);
       }
-    };
-    const running = Array.from({ length: writers }, (_, index) => writer(index));
-
-    await sleep(1500);
-    for (let i = 0; i < 3; i += 1) {
-      await cluster.restart();
-      await sleep(1500);
     }
-    await cluster.terminateBackends();
-    await sleep(500);
-    await cluster.terminateBackends();
-    await sleep(1000);
-    await cluster.stop();
-    await sleep(5000);
-    await cluster.start();
-    const backAt = Date.now();
-    await sleep(2000);
-    stopping = true;
-    await Promise.all(running);
+  };
+  const running = Array.from({ length: writers }, (_, index) => writer(index));
 
-    const pool = (await orm.em.getConnection().getNativeClient()) as unknown as { totalCount: number };
-    console.log({ acknowledged: acknowledged.length, statuses: Object.fromEntries(statuses), pool: pool.totalCount });
-    expect((await fetch(`${base}/readyz`)).status).toBe(200);
-    expect(backAt).toBeGreaterThan(0);
-  },
-  120_000,
-);
+  await sleep(1500);
+  for (let i = 0; i < 3; i += 1) {
+    await cluster.restart();
+    await sleep(1500);
+  }
+  await cluster.terminateBackends();
+  await sleep(500);
+  await cluster.terminateBackends();
+  await sleep(1000);
+  await cluster.stop();
+  await sleep(5000);
+  await cluster.start();
+  const backAt = Date.now();
+  await sleep(2000);
+  stopping = true;
+  await Promise.all(running);
+
+  const pool = (await orm.em.getConnection().getNativeClient()) as unknown as { totalCount: number };
+  console.log({ acknowledged: acknowledged.length, statuses: Object.fromEntries(statuses), pool: pool.totalCount });
+  expect((await fetch(`${base}/readyz`)).status).toBe(200);
+  expect(backAt).toBeGreaterThan(0);
+}, 120_000);

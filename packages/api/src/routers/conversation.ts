@@ -33,7 +33,7 @@ export const conversationRouter = router({
   list: userProcedure
     .input(conversationListInput)
     .output(conversationPage)
-    .query(({ ctx, input }) => listConversations(ctx.em, ctx.userId, input, titleFilter(input.q))),
+    .query(({ ctx, input }) => listConversations(ctx.em, ctx.userId, input, titleFilter(input.q), ctx.listLimits)),
   update: userMutation
     .input(conversationUpdateInput)
     .output(conversationDto)

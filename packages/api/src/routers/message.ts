@@ -49,7 +49,7 @@ export const messageRouter = router({
   list: userProcedure
     .input(messageListInput)
     .output(messagePage)
-    .query(({ ctx, input }) => listMessages(ctx.em, ctx.userId, input)),
+    .query(({ ctx, input }) => listMessages(ctx.em, ctx.userId, input, ctx.listLimits)),
   recent: userProcedure
     .input(messageRecentInput)
     .output(z.array(messageDto))

@@ -10,7 +10,8 @@ import {
 } from '@threadstore/shared';
 import { TRPCError } from '@trpc/server';
 import type { z } from 'zod';
-import { decodeCursor, encodeCursor } from '../cursor.ts';
+import { DEFAULT_LIST_LIMITS, type ListLimits } from '../context.ts';
+import { decodeCursor, encodeCursor, isIdText, isTimestampText } from '../cursor.ts';
 import { conflict, notFound } from '../errors.ts';
 import { query, queryOne, requestHash, toIso, toIsoOrNull, withUpdatedAtKept } from '../sql.ts';
 
@@ -153,16 +154,14 @@ export async function createConversation(
 type ListInput = z.infer<typeof conversationListInput>;
 type ListCursor = [boolean, string, string];
 const isListCursor = (values: unknown[]): values is ListCursor =>
-  values.length === 3 &&
-  typeof values[0] === 'boolean' &&
-  typeof values[1] === 'string' &&
-  typeof values[2] === 'string';
+  values.length === 3 && typeof values[0] === 'boolean' && isTimestampText(values[1]) && isIdText(values[2]);
 
 export async function listConversations(
   em: EntityManager,
   userId: string,
   input: ListInput,
   titleFilter?: { sql: string; params: unknown[] },
+  limits: ListLimits = DEFAULT_LIST_LIMITS,
 ): Promise<{ items: ConversationDto[]; nextCursor: string | null }> {
   const where = ['c.user_id = ?'];
   const params: unknown[] = [userId];
@@ -188,11 +187,13 @@ export async function listConversations(
   // Timestamps travel in the cursor as PostgreSQL text: microseconds survive, which a JS Date would drop.
   const rows = await query<ConversationRow & { activityKey: string }>(
     em,
-    `select ${CONVERSATION_COLUMNS}, coalesce(c.last_message_at, c.created_at)::text as "activityKey"
+    // Large metadata stays out of lists (null there, whole in `conversation.get`), so a page stays small.
+    `select ${CONVERSATION_COLUMNS.replace('c.metadata,', 'case when octet_length(c.metadata::text) <= ? then c.metadata end as metadata,')},
+            coalesce(c.last_message_at, c.created_at)::text as "activityKey"
        from conversations c where ${where.join(' and ')}
       order by c.pinned desc, coalesce(c.last_message_at, c.created_at) desc, c.uuid desc
       limit ?`,
-    [...params, input.limit + 1],
+    [limits.metadataBytes, ...params, input.limit + 1],
   );
   const items = rows.slice(0, input.limit);
   const last = items.at(-1);

@@ -18,6 +18,7 @@ import {
   titleSearchDocument,
 } from '@threadstore/shared';
 import type { z } from 'zod';
+import { DEFAULT_LIST_LIMITS, type ListLimits } from '../context.ts';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
 import { badRequest, conflict, notFound } from '../errors.ts';
 import { query, queryOne, requestHash, toIso } from '../sql.ts';
@@ -163,20 +164,35 @@ export async function listMessages(
   em: EntityManager,
   userId: string,
   input: z.infer<typeof messageListInput>,
+  limits: ListLimits = DEFAULT_LIST_LIMITS,
 ): Promise<{ items: MessageDto[]; nextCursor: string | null }> {
   await assertConversationOwned(em, userId, input.conversationId);
   const forward = input.direction === 'newer';
   const after = input.cursor ? decodeCursor<SeqCursor>(input.cursor, isSeqCursor)[0] : undefined;
   const bound = after === undefined ? '' : forward ? 'and m.seq > ?' : 'and m.seq < ?';
-  const rows = await query<MessageRow>(
+  const order = forward ? 'asc' : 'desc';
+  // A page also ends at a byte budget (one row at least). The limit applies first, so only a page's rows are
+  // measured, and rows past the budget are not sent.
+  const rows = await query<MessageRow & { fetched: string }>(
     em,
-    `select ${MESSAGE_COLUMNS} from messages m where m.conversation_uuid = ? ${bound}
-      order by m.seq ${forward ? 'asc' : 'desc'} limit ?`,
-    after === undefined ? [input.conversationId, input.limit + 1] : [input.conversationId, after, input.limit + 1],
+    `select * from (
+       select lim.*, count(*) over () as fetched, coalesce(sum(lim.bytes) over (order by lim.seq ${order}
+                rows between unbounded preceding and 1 preceding), 0) as "bytesBefore"
+         from (select ${MESSAGE_COLUMNS}, octet_length(m.parts::text) + coalesce(octet_length(m.metadata::text), 0)
+                        + coalesce(octet_length(m.content), 0) as bytes
+                 from messages m where m.conversation_uuid = ? ${bound}
+                order by m.seq ${order} limit ?) lim) page
+      where "bytesBefore" < ? order by seq ${order}`,
+    [
+      ...(after === undefined ? [input.conversationId] : [input.conversationId, after]),
+      input.limit + 1,
+      limits.pageBytes,
+    ],
   );
+  const cut = rows.length < Number(rows[0]?.fetched ?? 0);
   const page = rows.slice(0, input.limit);
   const edge = page.at(-1);
-  const nextCursor = rows.length > input.limit && edge ? encodeCursor([Number(edge.seq)]) : null;
+  const nextCursor = (cut || rows.length > input.limit) && edge ? encodeCursor([Number(edge.seq)]) : null;
   if (!forward) page.reverse();
   return { items: page.map(toMessageDto), nextCursor };
 }

@@ -11,7 +11,7 @@ import {
   toTsquery,
 } from '@threadstore/shared';
 import type { z } from 'zod';
-import { decodeCursor, encodeCursor } from '../cursor.ts';
+import { decodeCursor, encodeCursor, isIdText, isNumberText, isTimestampText } from '../cursor.ts';
 import { query, queryOne } from '../sql.ts';
 import { MESSAGE_COLUMNS, type MessageRow, toMessageDto } from './messages.ts';
 
@@ -46,10 +46,11 @@ const isSearchCursor = (values: unknown[]): values is SearchCursor => {
   const position = values.slice(3);
   return (
     values.length === 6 &&
-    typeof values[0] === 'string' &&
-    typeof values[1] === 'string' &&
+    isTimestampText(values[0]) &&
+    isIdText(values[1]) &&
     typeof values[2] === 'boolean' &&
-    (position.every((value) => typeof value === 'string') || position.every((value) => value === null))
+    ((isNumberText(values[3]) && isTimestampText(values[4]) && isIdText(values[5])) ||
+      position.every((value) => value === null))
   );
 };
 

@@ -1,10 +1,10 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { decodeCursor, encodeCursor } from '../cursor.ts';
+import { decodeCursor, encodeCursor, isIdText, isTimestampText } from '../cursor.ts';
 import { query } from '../sql.ts';
 
 type CreatedCursor = [string, string];
 const isCreatedCursor = (values: unknown[]): values is CreatedCursor =>
-  values.length === 2 && typeof values[0] === 'string' && typeof values[1] === 'string';
+  values.length === 2 && isTimestampText(values[0]) && isIdText(values[1]);
 
 /**
  * One page of a session's contexts or notes, oldest first, keyset on (created_at, id). The timestamp travels

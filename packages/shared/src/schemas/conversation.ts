@@ -32,13 +32,28 @@ export const conversationUpdateInput = z.object({
   pinned: z.boolean().optional(),
   archived: z.boolean().optional(),
 });
+/** An IANA name both the JavaScript runtime and PostgreSQL know: a name, never an offset or a POSIX rule. */
+function isTimeZoneName(name: string): boolean {
+  if (!/^[A-Za-z][A-Za-z0-9_+\-/]*$/.test(name)) return false;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export const conversationStatsInput = z
   .object({
     conversationId: uuid.optional(),
     from: isoDate.optional(),
     to: isoDate.optional(),
     /** IANA time zone the days are counted in. */
-    timeZone: z.string().max(64).default('UTC'),
+    timeZone: z
+      .string()
+      .max(64)
+      .refine(isTimeZoneName, { error: 'timeZone must be an IANA time zone name such as Europe/Berlin or UTC' })
+      .default('UTC'),
   })
   .prefault({});
 

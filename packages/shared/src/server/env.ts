@@ -21,6 +21,32 @@ export const envSchema = z.object({
   DB_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).default(3000),
   DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(15000),
   DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: z.coerce.number().int().min(100).default(30000),
+  BODY_LIMIT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(8 * 1024 * 1024),
+  MAX_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(32),
+  MAX_JSON_DEPTH: z.coerce.number().int().min(8).max(1000).default(64),
+  MAX_PARTS_PER_MESSAGE: z.coerce.number().int().min(1).default(2000),
+  MAX_PART_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(2 * 1024 * 1024),
+  MAX_METADATA_BYTES: z.coerce
+    .number()
+    .int()
+    .min(256)
+    .default(256 * 1024),
+  LIST_METADATA_BYTES: z.coerce.number().int().min(0).default(4096),
+  LIST_PAGE_BYTES: z.coerce
+    .number()
+    .int()
+    .min(65536)
+    .default(4 * 1024 * 1024),
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(6000),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(10000),
   WEB_DIST_DIR: z.string().min(1).default(path.join(repositoryRoot, 'apps/web/dist')),
   STREAM_STALE_AFTER_SECONDS: z.coerce.number().int().min(5).default(600),
 });
