@@ -60,7 +60,9 @@ describe('health', () => {
   it('exposes Prometheus metrics', async () => {
     await fetch(`${base}/healthz`);
     const metrics = await (await fetch(`${base}/metrics`)).text();
-    expect(metrics).toMatch(/threadstore_http_request_duration_seconds_count\{method="GET",route="\/healthz",status="200"\} \d+/);
+    expect(metrics).toMatch(
+      /threadstore_http_request_duration_seconds_count\{method="GET",route="\/healthz",status="200"\} \d+/,
+    );
     expect(metrics).toContain('threadstore_database_up 1');
   });
 

