@@ -33,6 +33,13 @@ function isUnavailableState(state: string | undefined): boolean {
   );
 }
 
+/** An error PostgreSQL sent (pg's DatabaseError): it carries the SQLSTATE as `code`. */
+function isPgDatabaseError(error: unknown): error is Error & { code: string } {
+  if (!(error instanceof Error) || error.name !== 'error') return false;
+  const code: unknown = (error as Error & { code?: unknown }).code;
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code);
+}
+
 function isNetworkError(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const code = (error as NodeJS.ErrnoException).code;
@@ -78,8 +85,14 @@ export function toTRPCError(error: unknown): TRPCError {
   if (error instanceof ConnectionException || isNetworkError(error)) {
     return new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: UNAVAILABLE_MESSAGE, cause });
   }
-  if (error instanceof DriverException) {
-    const state = error.sqlState ?? error.code;
+  // MikroORM wraps the errors of queries; a failure to get a connection reaches here as pg's own error.
+  const state =
+    error instanceof DriverException
+      ? (error.sqlState ?? error.code)
+      : isPgDatabaseError(error)
+        ? error.code
+        : undefined;
+  if (state !== undefined) {
     if (isUnavailableState(state))
       return new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: UNAVAILABLE_MESSAGE, cause });
     if (state === '57014')
