@@ -35,7 +35,7 @@ export interface ServerLimits {
 }
 
 export const DEFAULT_SERVER_LIMITS: ServerLimits = {
-  bodyLimitBytes: 8 * 1024 * 1024,
+  bodyLimitBytes: 4 * 1024 * 1024,
   maxBatchSize: 32,
   rateLimitPerMinute: 6000,
   input: DEFAULT_INPUT_LIMITS,

@@ -30,6 +30,8 @@ function zodIssues(error: ZodError, input: unknown): Issue[] {
     let message = issue.message;
     if (issue.code === 'invalid_type' && issue.path.length > 0 && valueAt(input, issue.path) === undefined) {
       message = 'is required';
+    } else if (/^Invalid input: expected \w+, received \w+$/.test(message)) {
+      message = message.replace(/^Invalid input: expected (\w+), received (\w+)$/, 'must be $1, not $2');
     } else if (typeof field === 'string' && message.startsWith(`${field} `)) {
       // Schemas word their own errors ("action must be a string"); the path already names the field.
       message = message.slice(field.length + 1);
@@ -40,7 +42,7 @@ function zodIssues(error: ZodError, input: unknown): Issue[] {
 
 const describeIssues = (issues: Issue[]) =>
   issues
-    .map(({ path, message }) => (path.length > 0 ? `${path.map(String).join('.')}: ${message}` : message))
+    .map(({ path, message }) => `${path.length > 0 ? path.map(String).join('.') : 'input'}: ${message}`)
     .join('; ');
 
 /** The input of a call was refused before validation (see input-guard.ts). */

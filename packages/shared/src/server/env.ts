@@ -25,7 +25,7 @@ export const envSchema = z.object({
     .number()
     .int()
     .min(1024)
-    .default(8 * 1024 * 1024),
+    .default(4 * 1024 * 1024),
   MAX_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(32),
   MAX_JSON_DEPTH: z.coerce.number().int().min(8).max(1000).default(64),
   MAX_PARTS_PER_MESSAGE: z.coerce.number().int().min(1).default(2000),
