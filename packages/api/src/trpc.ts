@@ -41,9 +41,7 @@ function zodIssues(error: ZodError, input: unknown): Issue[] {
 }
 
 const describeIssues = (issues: Issue[]) =>
-  issues
-    .map(({ path, message }) => `${path.length > 0 ? path.map(String).join('.') : 'input'}: ${message}`)
-    .join('; ');
+  issues.map(({ path, message }) => `${path.length > 0 ? path.map(String).join('.') : 'input'}: ${message}`).join('; ');
 
 /** The input of a call was refused before validation (see input-guard.ts). */
 export class InputRejected extends Error {

@@ -96,6 +96,7 @@ const hostileString = fc.oneof(
     '?',
     '\\',
     '%00',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a log4j-style probe, meant literally
     '${jndi:ldap://x}',
     'Europe/Berlin\u0000',
     "UTC'; select pg_sleep(10); --",
