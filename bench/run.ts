@@ -93,6 +93,8 @@ const server: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'apps/s
     HOST: '127.0.0.1',
     PORT: String(port),
     DATA_DIR: dataDir,
+    // A benchmark measures the server, not its per-token rate limit.
+    RATE_LIMIT_PER_MINUTE: '0',
   },
   stdio: ['ignore', logFd, logFd],
 });
