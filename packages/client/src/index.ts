@@ -12,3 +12,15 @@ export {
   TACTICS_ACTION,
 } from './session-state.ts';
 export { type AssistantStream, type AssistantStreamOptions, startAssistantStream } from './stream.ts';
+export {
+  type ChatOptions,
+  closeUnfinishedToolCalls,
+  loadChat,
+  type PersistedReply,
+  type PersistedStream,
+  type PersistStreamOptions,
+  persistUIMessageStream,
+  type SaveChatOptions,
+  type SaveChatResult,
+  saveChat,
+} from './ai-sdk.ts';
