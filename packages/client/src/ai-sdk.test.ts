@@ -6,6 +6,7 @@ import {
   convertToModelMessages,
   createUIMessageStream,
   generateId,
+  type InferUIMessageChunk,
   type InferUITools,
   MissingToolResultsError,
   readUIMessageStream,
@@ -248,7 +249,7 @@ describe('data parts from createUIMessageStream', () => {
         // Progress around the model's reply: updated in place (same id), plus one written before the reply starts.
         writer.write({ type: 'data-progress', id: 'early', data: { percent: 0 } });
         const reply = (await turn(model, [question])).pipeThrough(
-          new TransformStream<UIMessageChunk, UIMessageChunk>({
+          new TransformStream<InferUIMessageChunk<Message>, InferUIMessageChunk<Message>>({
             transform(chunk, controller) {
               if (chunk.type === 'finish') controller.enqueue(progress(100));
               controller.enqueue(chunk);

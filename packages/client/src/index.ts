@@ -1,4 +1,16 @@
 export type { RouterInputs, RouterOutputs } from '@threadstore/api';
+export {
+  type ChatOptions,
+  closeUnfinishedToolCalls,
+  loadChat,
+  type PersistedReply,
+  type PersistedStream,
+  type PersistStreamOptions,
+  persistUIMessageStream,
+  type SaveChatOptions,
+  type SaveChatResult,
+  saveChat,
+} from './ai-sdk.ts';
 export { createThreadstoreClient, type ThreadstoreClient, type ThreadstoreClientOptions } from './client.ts';
 export { GatewayUnavailableError, isTransient, type RetryOptions } from './links.ts';
 export {
@@ -12,15 +24,3 @@ export {
   TACTICS_ACTION,
 } from './session-state.ts';
 export { type AssistantStream, type AssistantStreamOptions, startAssistantStream } from './stream.ts';
-export {
-  type ChatOptions,
-  closeUnfinishedToolCalls,
-  loadChat,
-  type PersistedReply,
-  type PersistedStream,
-  type PersistStreamOptions,
-  persistUIMessageStream,
-  type SaveChatOptions,
-  type SaveChatResult,
-  saveChat,
-} from './ai-sdk.ts';
