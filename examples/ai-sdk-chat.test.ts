@@ -46,8 +46,13 @@ async function send(chatId: string, message: ChatMessage): Promise<ChatMessage> 
   }
   // The reply is finished in threadstore as the stream ends; the browser's copy can arrive a moment before.
   const id = (last as ChatMessage).id;
-  for (let tries = 0; (await client.message.get.query({ id })).status === 'streaming'; tries++) {
-    if (tries > 100) throw new Error(`message ${id} is still streaming`);
+  const status = () =>
+    client.message.get.query({ id }).then(
+      (stored) => stored.status,
+      () => 'not stored yet',
+    );
+  for (let tries = 0; (await status()) !== 'complete'; tries++) {
+    if (tries > 200) throw new Error(`message ${id} did not complete`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   return structuredClone(last as ChatMessage);
