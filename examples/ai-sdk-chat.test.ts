@@ -44,18 +44,15 @@ async function send(chatId: string, message: ChatMessage): Promise<ChatMessage> 
   for await (const snapshot of readUIMessageStream<ChatMessage>({ stream: chunks, message: continued })) {
     last = snapshot;
   }
-  // The reply is finished in threadstore as the stream ends; the browser's copy can arrive a moment before.
-  const id = (last as ChatMessage).id;
-  const status = () =>
-    client.message.get.query({ id }).then(
-      (stored) => stored.status,
-      () => 'not stored yet',
-    );
-  for (let tries = 0; (await status()) !== 'complete'; tries++) {
-    if (tries > 200) throw new Error(`message ${id} did not complete`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  return structuredClone(last as ChatMessage);
+  // The reply is finished in threadstore as the stream ends; the browser's copy can arrive a moment before
+  // (a continuation's message is stored, complete, from the turn before).
+  const reply = structuredClone(last as ChatMessage);
+  const stored = async () => ({
+    message: (await loadChat<ChatMessage>(client, { chatId })).find((item) => item.id === reply.id),
+    status: (await client.message.get.query({ id: reply.id }).catch(() => undefined))?.status,
+  });
+  await expect.poll(stored, { timeout: 5000 }).toEqual({ message: reply, status: 'complete' });
+  return reply;
 }
 
 const ask = (text: string): ChatMessage => ({ id: generateId(), role: 'user', parts: [{ type: 'text', text }] });
