@@ -1,6 +1,6 @@
 // The example route end to end: requests as useChat sends them, the response stream read as the browser reads
 // it, and the history in a real threadstore server on PostgreSQL.
-import { loadChat } from '@threadstore/client';
+import { loadChat } from '@threadstore/client/ai-sdk';
 import {
   convertToModelMessages,
   generateId,

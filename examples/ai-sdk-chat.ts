@@ -12,15 +12,14 @@
 // `createChatRoute({ model })`.
 
 import type { LanguageModelV4StreamPart } from '@ai-sdk/provider';
+import { createThreadstoreClient, type ThreadstoreClient } from '@threadstore/client';
 import {
   type ChatOptions,
   closeUnfinishedToolCalls,
-  createThreadstoreClient,
   loadChat,
   persistUIMessageStream,
   saveChat,
-  type ThreadstoreClient,
-} from '@threadstore/client';
+} from '@threadstore/client/ai-sdk';
 import {
   convertToModelMessages,
   createUIMessageStreamResponse,

@@ -1,16 +1,5 @@
 export type { RouterInputs, RouterOutputs } from '@threadstore/api';
-export {
-  type ChatOptions,
-  closeUnfinishedToolCalls,
-  loadChat,
-  type PersistedReply,
-  type PersistedStream,
-  type PersistStreamOptions,
-  persistUIMessageStream,
-  type SaveChatOptions,
-  type SaveChatResult,
-  saveChat,
-} from './ai-sdk.ts';
+export type { JsonValue, MessagePart } from '@threadstore/shared';
 export { createThreadstoreClient, type ThreadstoreClient, type ThreadstoreClientOptions } from './client.ts';
 export { GatewayUnavailableError, isTransient, type RetryOptions } from './links.ts';
 export {

@@ -39,6 +39,10 @@ export const jsonValue: z.ZodType<JsonValue> = z.lazy(() =>
     z.array(jsonValue),
   ]),
 );
+/** A user token sees one user's rows; a service token acts for the user each call names. */
+export const API_TOKEN_KINDS = ['user', 'service'] as const;
+export type ApiTokenKind = (typeof API_TOKEN_KINDS)[number];
+
 export const isoDate = z.iso.datetime({ offset: true });
 export const jsonObject = z.record(z.string(), z.unknown());
 

@@ -13,7 +13,7 @@ export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
  * A message's metadata: any JSON value, as the AI SDK allows (its `UIMessage.metadata` is typed by the app).
  * `null` is no metadata: the message comes back without the field.
  */
-const messageMetadata = jsonValue.nullable();
+const messageMetadata = jsonValue.nullable() as unknown as z.ZodType<JsonValue | null, JsonValue | null>;
 
 export const messageRole = z.enum(MESSAGE_ROLES, { error: `role must be one of ${MESSAGE_ROLES.join(', ')}` });
 

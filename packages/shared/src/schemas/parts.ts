@@ -357,6 +357,7 @@ export function isToolPartAdvance(before: ToolCallPart, after: ToolCallPart): bo
   return isToolStateAdvance(before.state, after.state);
 }
 
+/** One part: checked against the schema of its type. Typed as a `MessagePart` on both sides for callers. */
 export const messagePart = z
   .unknown()
   .superRefine((value, ctx) => {
@@ -367,7 +368,7 @@ export const messagePart = z
     const result = schemaFor(value as { type: string }).safeParse(value);
     if (!result.success) for (const issue of result.error.issues) ctx.addIssue({ ...issue, path: issue.path });
   })
-  .transform((value) => value as MessagePart);
+  .transform((value) => value as MessagePart) as unknown as z.ZodType<MessagePart, MessagePart>;
 
 /** One message's parts as a whole: each tool call appears once, the seed's results point at calls made before. */
 export const messageParts = z
