@@ -146,7 +146,7 @@ describe('plain JSON over HTTP', () => {
   });
 
   it('answers bad input with 400 naming the field, and a batch runs its calls independently', async () => {
-    const bad = await post('message.append', userToken, { conversationId: 'x', role: 'user', parts: [] });
+    const bad = await post('message.append', userToken, { conversationId: 'not an id!', role: 'user', parts: [] });
     expect(bad.status).toBe(400);
     expect((await body(bad)).error.message).toContain('conversationId');
 

@@ -1,5 +1,5 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
-import type { ApiTokenKind } from '@threadstore/shared/server';
+import type { ApiTokenKind } from '@threadstore/shared';
 import { DEFAULT_INPUT_LIMITS, type InputLimits } from './input-guard.ts';
 
 /** Who is calling: resolved from the bearer token by the HTTP layer, or built directly by tests. */

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
-import { ApiToken, type ApiTokenKind } from '@threadstore/shared/server';
+import type { ApiTokenKind } from '@threadstore/shared';
+import { ApiToken } from '@threadstore/shared/server';
 import type { Identity } from './context.ts';
 
 const TOKEN_PREFIX = 'tsk_';

@@ -18,7 +18,7 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
   return value;
 }
 
-interface Issue {
+export interface Issue {
   path: PropertyKey[];
   message: string;
 }

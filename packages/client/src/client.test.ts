@@ -237,7 +237,7 @@ describe('retries', () => {
     });
     const outsider = fastClient({ url: server.url, token: 'tsk_not-a-token', fetch: recorder.fetch });
     const calls = {
-      BAD_REQUEST: () => client.message.list.query({ conversationId: 'not-a-uuid' }),
+      BAD_REQUEST: () => client.message.list.query({ conversationId: 'not a uuid or client id' }),
       NOT_FOUND: () => client.message.get.query({ id: crypto.randomUUID() }),
       CONFLICT: () =>
         client.message.append.mutate({ id, conversationId: crypto.randomUUID(), role: 'user', parts: [] }),

@@ -1,4 +1,5 @@
 export type { RouterInputs, RouterOutputs } from '@threadstore/api';
+export type { JsonValue, MessagePart } from '@threadstore/shared';
 export { createThreadstoreClient, type ThreadstoreClient, type ThreadstoreClientOptions } from './client.ts';
 export { GatewayUnavailableError, isTransient, type RetryOptions } from './links.ts';
 export {

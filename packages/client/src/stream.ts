@@ -1,5 +1,5 @@
 import type { RouterInputs, RouterOutputs } from '@threadstore/api';
-import type { MessagePart } from '@threadstore/shared';
+import type { JsonValue, MessagePart } from '@threadstore/shared';
 import type { ThreadstoreClient } from './client.ts';
 
 type FinishInput = RouterInputs['message']['finish'];
@@ -11,7 +11,12 @@ export interface AssistantStreamOptions {
   userId?: string;
   /** The reply's id; the client makes one when omitted. */
   id?: string;
-  metadata?: Record<string, unknown>;
+  metadata?: JsonValue;
+  /**
+   * Continue the message of this id (the AI SDK streams the turn after a tool approval into the same message):
+   * a finished one goes back to streaming with its parts, a missing one is started.
+   */
+  continue?: boolean;
 }
 
 export interface AssistantStream {
@@ -44,6 +49,7 @@ export async function startAssistantStream(
     conversationId: options.conversationId,
     userId,
     metadata: options.metadata,
+    continue: options.continue,
   });
   /** Each part as the server last acknowledged it, in JSON: callers may mutate their part objects in place. */
   let saved: string[] = [];

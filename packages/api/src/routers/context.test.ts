@@ -243,7 +243,7 @@ describe('context', () => {
       'x'.repeat(255),
     );
     expect(await codeOf(alice.context.setField({ sessionId, action: '', path: ['a'], value: 1 }))).toBe('BAD_REQUEST');
-    expect(await codeOf(alice.context.get({ sessionId: 'not-a-uuid', action: 'a' }))).toBe('BAD_REQUEST');
+    expect(await codeOf(alice.context.get({ sessionId: 'not a uuid or client id', action: 'a' }))).toBe('BAD_REQUEST');
 
     const big = 'x'.repeat(MAX_CONTEXT_BYTES);
     const oversize = await failure(alice.context.save({ sessionId, action: 'big', contextData: { big } }));

@@ -48,7 +48,7 @@ export const conversationRouter = router({
     .mutation(({ ctx, input }) => setTrashed(ctx.em, ctx.userId, input.id, false)),
   purge: userMutation
     .input(conversationIdInput)
-    .output(z.object({ id: z.uuid(), purged: z.literal(true) }))
+    .output(z.object({ id: z.string(), purged: z.literal(true) }))
     .mutation(({ ctx, input }) => purgeConversation(ctx.em, ctx.userId, input.id)),
   stats: userProcedure
     .input(conversationStatsInput)

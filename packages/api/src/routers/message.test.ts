@@ -89,7 +89,7 @@ describe('message.append', () => {
     const alice = user('alice');
     const { code, message } = await failure(
       alice.message.append({
-        conversationId: 'nope',
+        conversationId: 'no spaces allowed',
         role: 'robot' as 'user',
         parts: [{ type: 'file', mediaType: '', url: 'x' }],
       }),

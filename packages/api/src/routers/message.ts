@@ -64,7 +64,7 @@ export const messageRouter = router({
     .mutation(({ ctx, input }) => updateMessage(ctx.em, ctx.userId, input)),
   delete: userMutation
     .input(messageIdInput)
-    .output(z.object({ id: z.uuid(), deleted: z.literal(true) }))
+    .output(z.object({ id: z.string(), deleted: z.literal(true) }))
     .mutation(({ ctx, input }) => deleteMessage(ctx.em, ctx.userId, input.id)),
   start: userMutation
     .input(messageStartInput)

@@ -184,7 +184,7 @@ describe('note', () => {
     expect(badKey.message).toContain('note name " " must be 1 to 255 characters');
     const badStatus = await failure(alice.note.setSelections({ sessionId, selections: { n: 2 ** 31 } }));
     expect(badStatus).toEqual({ code: 'BAD_REQUEST', message: 'selections.n: selectStatus must be a 32-bit integer' });
-    expect(await codeOf(alice.note.list({ sessionId: 'nope' }))).toBe('BAD_REQUEST');
+    expect(await codeOf(alice.note.list({ sessionId: 'nope!' }))).toBe('BAD_REQUEST');
   });
 
   it('keeps users and sessions apart', async () => {

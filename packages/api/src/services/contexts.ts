@@ -14,17 +14,18 @@ import type { z } from 'zod';
 import { badRequest, conflict, notFound } from '../errors.ts';
 import { queryOne, toIso } from '../sql.ts';
 import { lockConversation } from './conversations.ts';
+import { conversationUuid } from './ids.ts';
 import { sessionPage } from './session-page.ts';
 
 // Reads filter on the caller's user_id, so another user's session looks empty: `get` says NOT_FOUND and `list`
 // returns no items, never someone else's rows. Writes go through lockConversation, which refuses such sessions.
 
-const CONTEXT_COLUMNS = `c.id, c.session_id as "sessionId", c.action, c.context_data as "contextData", c.metadata,
+// The session id goes back as the caller named it (see toContextDto), not as the internal uuid stored here.
+const CONTEXT_COLUMNS = `c.id, c.action, c.context_data as "contextData", c.metadata,
   c.version, c.created_at as "createdAt", c.updated_at as "updatedAt"`;
 
 interface ContextRow {
   id: string;
-  sessionId: string;
   action: string;
   contextData: Record<string, unknown>;
   metadata: Record<string, unknown>;
@@ -33,10 +34,10 @@ interface ContextRow {
   updatedAt: Date;
 }
 
-function toContextDto(row: ContextRow): ContextDto {
+function toContextDto(row: ContextRow, sessionId: string): ContextDto {
   return {
     id: row.id,
-    sessionId: row.sessionId,
+    sessionId,
     action: row.action,
     contextData: row.contextData,
     metadata: row.metadata,
@@ -54,7 +55,7 @@ export async function saveContext(
   userId: string,
   input: z.infer<typeof contextSaveInput>,
 ): Promise<ContextDto> {
-  await lockConversation(em, userId, input.sessionId);
+  const { uuid: session } = await lockConversation(em, userId, input.sessionId);
   const data = JSON.stringify(input.contextData);
   const metadata = input.metadata === undefined ? null : JSON.stringify(input.metadata);
   if (input.expectedVersion !== undefined) {
@@ -63,9 +64,9 @@ export async function saveContext(
       `update contexts c set context_data = ?::jsonb, metadata = coalesce(?::jsonb, c.metadata), version = c.version + 1
         where c.user_id = ? and c.session_id = ? and c.action = ? and c.version = ?
         returning ${CONTEXT_COLUMNS}`,
-      [data, metadata, userId, input.sessionId, input.action, input.expectedVersion],
+      [data, metadata, userId, session, input.action, input.expectedVersion],
     );
-    if (row) return toContextDto(row);
+    if (row) return toContextDto(row, input.sessionId);
     const current = await getContext(em, userId, input);
     throw conflict(
       `expectedVersion: ${contextName(input.sessionId, input.action)} is at version ${current.version}, not ${input.expectedVersion}`,
@@ -78,9 +79,9 @@ export async function saveContext(
       `select ${CONTEXT_COLUMNS}, (c.user_id = ? and c.session_id = ? and c.action = ?
               and c.context_data = ?::jsonb and c.metadata = coalesce(?::jsonb, '{}'::jsonb)) as "samePayload"
          from contexts c where c.id = ?`,
-      [userId, input.sessionId, input.action, data, metadata, input.id],
+      [userId, session, input.action, data, metadata, input.id],
     );
-    if (stored?.samePayload) return toContextDto(stored);
+    if (stored?.samePayload) return toContextDto(stored, input.sessionId);
     if (stored) throw conflict(`id: context ${input.id} already exists with a different payload`);
   }
   const row = await queryOne<ContextRow>(
@@ -91,9 +92,9 @@ export async function saveContext(
         set context_data = excluded.context_data, metadata = coalesce(?::jsonb, c.metadata), version = c.version + 1
       where ?::uuid is null
      returning ${CONTEXT_COLUMNS}`,
-    [input.id ?? null, userId, input.sessionId, input.action, data, metadata, metadata, input.id ?? null],
+    [input.id ?? null, userId, session, input.action, data, metadata, metadata, input.id ?? null],
   );
-  if (row) return toContextDto(row);
+  if (row) return toContextDto(row, input.sessionId);
   throw conflict(
     `id: ${contextName(input.sessionId, input.action)} already exists under another id; save without id to replace it`,
   );
@@ -104,13 +105,16 @@ export async function getContext(
   userId: string,
   input: z.infer<typeof contextKeyInput>,
 ): Promise<ContextDto> {
-  const row = await queryOne<ContextRow>(
-    em,
-    `select ${CONTEXT_COLUMNS} from contexts c where c.user_id = ? and c.session_id = ? and c.action = ?`,
-    [userId, input.sessionId, input.action],
-  );
+  const session = await conversationUuid(em, userId, input.sessionId);
+  const row =
+    session &&
+    (await queryOne<ContextRow>(
+      em,
+      `select ${CONTEXT_COLUMNS} from contexts c where c.user_id = ? and c.session_id = ? and c.action = ?`,
+      [userId, session, input.action],
+    ));
   if (!row) throw notFound(contextName(input.sessionId, input.action));
-  return toContextDto(row);
+  return toContextDto(row, input.sessionId);
 }
 
 export async function listContexts(
@@ -118,6 +122,8 @@ export async function listContexts(
   userId: string,
   input: z.infer<typeof contextListInput>,
 ): Promise<{ items: ContextDto[]; nextCursor: string | null }> {
+  const session = await conversationUuid(em, userId, input.sessionId);
+  // An unknown session (null) matches no row, and a bad cursor is still refused as it would be for a known one.
   const { rows, nextCursor } = await sessionPage<ContextRow>(
     em,
     {
@@ -125,11 +131,11 @@ export async function listContexts(
       alias: 'c',
       columns: CONTEXT_COLUMNS,
       where: ['c.user_id = ?', 'c.session_id = ?'],
-      params: [userId, input.sessionId],
+      params: [userId, session ?? null],
     },
     input,
   );
-  return { items: rows.map(toContextDto), nextCursor };
+  return { items: rows.map((row) => toContextDto(row, input.sessionId)), nextCursor };
 }
 
 /** Deleting what is not there is not an error: the count says what went, 0 included. */
@@ -138,13 +144,15 @@ export async function deleteContexts(
   userId: string,
   input: z.infer<typeof contextDeleteInput>,
 ): Promise<{ deleted: number }> {
+  const session = await conversationUuid(em, userId, input.sessionId);
+  if (!session) return { deleted: 0 };
   const row = await queryOne<{ deleted: string }>(
     em,
     `with gone as (
        delete from contexts c where c.user_id = ? and c.session_id = ? and (?::text is null or c.action = ?::text)
        returning 1)
      select count(*) as deleted from gone`,
-    [userId, input.sessionId, input.action ?? null, input.action ?? null],
+    [userId, session, input.action ?? null, input.action ?? null],
   );
   return { deleted: Number(row?.deleted ?? 0) };
 }
@@ -181,7 +189,7 @@ export async function setContextField(
   userId: string,
   input: z.infer<typeof contextSetFieldInput>,
 ): Promise<ContextDto> {
-  await lockConversation(em, userId, input.sessionId);
+  const { uuid: session } = await lockConversation(em, userId, input.sessionId);
   const args = [JSON.stringify(input.path), JSON.stringify(input.value)];
   const row = await queryOne<ContextRow>(
     em,
@@ -192,14 +200,14 @@ export async function setContextField(
         set context_data = ${withValueAtPath('c.context_data')}, version = c.version + 1
       where not exists (${blockedKeys('c.context_data')})
      returning ${CONTEXT_COLUMNS}`,
-    [...args, userId, input.sessionId, input.action],
+    [...args, userId, session, input.action],
   );
   if (!row) {
     const blocked = await queryOne<{ k: number; type: string }>(
       em,
       `${PATH_ARGS} ${blockedKeys('c.context_data', 'contexts c, args a')}
           and c.user_id = ? and c.session_id = ? and c.action = ? order by k limit 1`,
-      [...args, userId, input.sessionId, input.action],
+      [...args, userId, session, input.action],
     );
     const where = blocked
       ? `${JSON.stringify(input.path.slice(0, blocked.k))} holds a value of type ${blocked.type}`
@@ -212,5 +220,5 @@ export async function setContextField(
       `contextData: setting ${JSON.stringify(input.path)} would make it ${jsonByteLength(row.contextData)} bytes as JSON; the limit is ${MAX_CONTEXT_BYTES}`,
     );
   }
-  return toContextDto(row);
+  return toContextDto(row, input.sessionId);
 }

@@ -6,6 +6,7 @@ import {
   type conversationListInput,
   type conversationStatsInput,
   type conversationUpdateInput,
+  isUuid,
   titleSearchDocument,
 } from '@threadstore/shared';
 import { TRPCError } from '@trpc/server';
@@ -14,13 +15,16 @@ import { DEFAULT_LIST_LIMITS, type ListLimits } from '../context.ts';
 import { decodeCursor, encodeCursor, isIdText, isTimestampText } from '../cursor.ts';
 import { conflict, notFound } from '../errors.ts';
 import { query, queryOne, requestHash, toIso, toIsoOrNull, withUpdatedAtKept } from '../sql.ts';
+import { externalId, whereConversation } from './ids.ts';
 
-export const CONVERSATION_COLUMNS = `c.uuid as id, c.user_id as "userId", c.title, c.metadata, c.pinned, c.tags,
+export const CONVERSATION_COLUMNS = `${externalId('c')} as id, c.uuid, c.user_id as "userId", c.title, c.metadata, c.pinned, c.tags,
   c.archived_at as "archivedAt", c.deleted_at as "deletedAt", c.last_message_at as "lastMessageAt",
   c.message_count as "messageCount", c.version, c.created_at as "createdAt", c.updated_at as "updatedAt"`;
 
 export interface ConversationRow {
   id: string;
+  /** Internal: the row's own uuid, which is not the id when the client gave one of its own. */
+  uuid: string;
   userId: string;
   title: string | null;
   metadata: Record<string, unknown> | null;
@@ -81,16 +85,21 @@ export async function lockConversation(
   em: EntityManager,
   userId: string,
   conversationId: string,
-): Promise<{ titled: boolean }> {
-  const lock = `select user_id as "userId", deleted_at as "deletedAt", title is not null as titled
-                  from conversations where uuid = ? for update`;
-  let row = await queryOne<{ userId: string; deletedAt: Date | null; titled: boolean }>(em, lock, [conversationId]);
+): Promise<{ titled: boolean; uuid: string }> {
+  const where = whereConversation('c', conversationId, userId);
+  const lock = `select c.uuid, c.user_id as "userId", c.deleted_at as "deletedAt", c.title is not null as titled
+                  from conversations c where ${where.sql} for update`;
+  type Locked = { uuid: string; userId: string; deletedAt: Date | null; titled: boolean };
+  let row = await queryOne<Locked>(em, lock, where.params);
   if (!row) {
-    await query(em, 'insert into conversations (uuid, user_id) values (?, ?) on conflict (uuid) do nothing', [
-      conversationId,
-      userId,
-    ]);
-    row = await queryOne(em, lock, [conversationId]);
+    await query(
+      em,
+      isUuid(conversationId)
+        ? 'insert into conversations (uuid, user_id) values (?, ?) on conflict (uuid) do nothing'
+        : 'insert into conversations (client_id, user_id) values (?, ?) on conflict (user_id, client_id) do nothing',
+      [conversationId, userId],
+    );
+    row = await queryOne<Locked>(em, lock, where.params);
   }
   if (!row || row.userId !== userId) throw notFound(`Conversation ${conversationId}`);
   if (row.deletedAt) {
@@ -99,17 +108,22 @@ export async function lockConversation(
       message: `Conversation ${conversationId} is in the trash; restore it first.`,
     });
   }
-  return { titled: row.titled };
+  return { titled: row.titled, uuid: row.uuid };
 }
 
 export async function getConversation(em: EntityManager, userId: string, id: string): Promise<ConversationDto> {
+  return toConversationDto(await findConversation(em, userId, id));
+}
+
+async function findConversation(em: EntityManager, userId: string, id: string): Promise<ConversationRow> {
+  const where = whereConversation('c', id, userId);
   const row = await queryOne<ConversationRow>(
     em,
-    `select ${CONVERSATION_COLUMNS} from conversations c where c.uuid = ? and c.user_id = ?`,
-    [id, userId],
+    `select ${CONVERSATION_COLUMNS} from conversations c where ${where.sql} and c.user_id = ?`,
+    [...where.params, userId],
   );
   if (!row) throw notFound(`Conversation ${id}`);
-  return toConversationDto(row);
+  return row;
 }
 
 export async function createConversation(
@@ -126,12 +140,13 @@ export async function createConversation(
   const hash = requestHash(payload);
   const inserted = await queryOne<ConversationRow>(
     em,
-    `insert into conversations as c (uuid, user_id, title, metadata, tags, pinned, request_hash, search)
-     values (coalesce(?::uuid, gen_random_uuid()), ?, ?, ?::jsonb, (select coalesce(array_agg(value), '{}') from jsonb_array_elements_text(?::jsonb)), ?, ?, ?::tsvector)
-     on conflict (uuid) do nothing
+    `insert into conversations as c (uuid, client_id, user_id, title, metadata, tags, pinned, request_hash, search)
+     values (coalesce(?::uuid, gen_random_uuid()), ?, ?, ?, ?::jsonb, (select coalesce(array_agg(value), '{}') from jsonb_array_elements_text(?::jsonb)), ?, ?, ?::tsvector)
+     on conflict do nothing
      returning ${CONVERSATION_COLUMNS}`,
     [
-      input.id ?? null,
+      input.id !== undefined && isUuid(input.id) ? input.id : null,
+      input.id !== undefined && !isUuid(input.id) ? input.id : null,
       userId,
       payload.title,
       payload.metadata === null ? null : JSON.stringify(payload.metadata),
@@ -142,10 +157,11 @@ export async function createConversation(
     ],
   );
   if (inserted) return toConversationDto(inserted);
+  const where = whereConversation('c', input.id as string, userId);
   const existing = await queryOne<ConversationRow & { requestHash: string | null }>(
     em,
-    `select ${CONVERSATION_COLUMNS}, c.request_hash as "requestHash" from conversations c where c.uuid = ?`,
-    [input.id],
+    `select ${CONVERSATION_COLUMNS}, c.request_hash as "requestHash" from conversations c where ${where.sql}`,
+    where.params,
   );
   if (existing && existing.userId === userId && existing.requestHash === hash) return toConversationDto(existing);
   throw conflict(`id: conversation ${input.id} already exists with a different payload`);
@@ -180,6 +196,7 @@ export async function listConversations(
     params.push(...titleFilter.params);
   }
   if (input.cursor) {
+    // The tie-breaker is the row's own uuid: every row has one, whatever its id.
     const [pinned, activity, uuid] = decodeCursor<ListCursor>(input.cursor, isListCursor);
     where.push('(c.pinned, coalesce(c.last_message_at, c.created_at), c.uuid) < (?, ?::timestamptz, ?::uuid)');
     params.push(pinned, activity, uuid);
@@ -197,7 +214,8 @@ export async function listConversations(
   );
   const items = rows.slice(0, input.limit);
   const last = items.at(-1);
-  const nextCursor = rows.length > input.limit && last ? encodeCursor([last.pinned, last.activityKey, last.id]) : null;
+  const nextCursor =
+    rows.length > input.limit && last ? encodeCursor([last.pinned, last.activityKey, last.uuid]) : null;
   return { items: items.map(toConversationDto), nextCursor };
 }
 
@@ -228,15 +246,16 @@ export async function updateConversation(
   if (input.archived !== undefined)
     sets.push(input.archived ? 'archived_at = coalesce(archived_at, now())' : 'archived_at = null');
   sets.push('version = version + 1');
+  const where = whereConversation('c', input.id, userId);
   const row = await queryOne<ConversationRow>(
     em,
     `update conversations c set ${sets.join(', ')}
-      where c.uuid = ? and c.user_id = ? and (?::int is null or c.version = ?::int)
+      where ${where.sql} and c.user_id = ? and (?::int is null or c.version = ?::int)
       returning ${CONVERSATION_COLUMNS}`,
-    [...params, input.id, userId, input.expectedVersion ?? null, input.expectedVersion ?? null],
+    [...params, ...where.params, userId, input.expectedVersion ?? null, input.expectedVersion ?? null],
   );
   if (row) {
-    if (titleDocument !== undefined) await retitleMessages(em, input.id, titleDocument);
+    if (titleDocument !== undefined) await retitleMessages(em, row.uuid, titleDocument);
     return toConversationDto(row);
   }
   const current = await getConversation(em, userId, input.id);
@@ -246,7 +265,7 @@ export async function updateConversation(
 }
 
 /**
- * Gives the conversation's messages a new title document. Every message's search document ends with its
+ * Gives the messages of the conversation (its internal uuid) a new title document. Every message's search document ends with its
  * conversation's title (weight D, the only D lexemes in it), rather than the title being matched from the
  * conversations table at query time: so a query whose words are split between the title and a message, or that
  * excludes a title word, is still one GIN lookup with one ranking. A rename pays for that by rewriting the
@@ -270,11 +289,12 @@ export async function setTrashed(
   id: string,
   trashed: boolean,
 ): Promise<ConversationDto> {
+  const where = whereConversation('c', id, userId);
   const row = await queryOne<ConversationRow>(
     em,
     `update conversations c set deleted_at = ${trashed ? 'coalesce(c.deleted_at, now())' : 'null'}
-      where c.uuid = ? and c.user_id = ? returning ${CONVERSATION_COLUMNS}`,
-    [id, userId],
+      where ${where.sql} and c.user_id = ? returning ${CONVERSATION_COLUMNS}`,
+    [...where.params, userId],
   );
   if (!row) throw notFound(`Conversation ${id}`);
   return toConversationDto(row);
@@ -286,10 +306,11 @@ export async function purgeConversation(
   userId: string,
   id: string,
 ): Promise<{ id: string; purged: true }> {
+  const where = whereConversation('c', id, userId);
   const row = await queryOne<{ id: string }>(
     em,
-    'delete from conversations where uuid = ? and user_id = ? returning uuid as id',
-    [id, userId],
+    `delete from conversations c where ${where.sql} and c.user_id = ? returning ${externalId('c')} as id`,
+    [...where.params, userId],
   );
   if (!row) throw notFound(`Conversation ${id}`);
   return { id: row.id, purged: true };
@@ -300,12 +321,12 @@ export async function conversationStats(
   userId: string,
   input: z.infer<typeof conversationStatsInput>,
 ): Promise<ConversationStats> {
-  if (input.conversationId) await getConversation(em, userId, input.conversationId);
   const where = ['c.user_id = ?', 'c.deleted_at is null'];
   const params: unknown[] = [userId];
   if (input.conversationId) {
+    const conversation = await findConversation(em, userId, input.conversationId);
     where.push('c.uuid = ?');
-    params.push(input.conversationId);
+    params.push(conversation.uuid);
   }
   const conversationWhere = where.join(' and ');
   const messageWhere = [...where];
@@ -340,7 +361,8 @@ export async function conversationStats(
       em,
       `select coalesce(nullif(part->>'toolName', ''), substr(part->>'type', 6)) as tool, count(*) as count
          ${joined}, jsonb_array_elements(m.parts) as part where ${messageWhere.join(' and ')}
-          and ((part->>'type' like 'tool-%' and part->>'type' <> 'tool-result') or part->>'type' = 'dynamic-tool')
+          and ((part->>'type' like 'tool-%' and (part->>'type' <> 'tool-result' or part->>'state' is not null))
+               or part->>'type' = 'dynamic-tool')
         group by 1 order by 2 desc, 1`,
       messageParams,
     ),

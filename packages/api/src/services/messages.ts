@@ -2,11 +2,14 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import {
   deriveContent,
   isToolCallPart,
-  isToolStateAdvance,
+  isToolPartAdvance,
+  isUuid,
+  type JsonValue,
   type MessageBody,
   type MessageDto,
   type MessagePart,
   type MessageStatus,
+  mergeMetadata,
   type messageAppendPartsInput,
   type messageFinishInput,
   type messageListInput,
@@ -23,18 +26,25 @@ import { decodeCursor, encodeCursor } from '../cursor.ts';
 import { badRequest, conflict, notFound } from '../errors.ts';
 import { query, queryOne, requestHash, toIso } from '../sql.ts';
 import { lockConversation, retitleMessages, titleFromText } from './conversations.ts';
+import { conversationUuid, externalId, whereMessage } from './ids.ts';
 
-export const MESSAGE_COLUMNS = `m.uuid as id, m.conversation_uuid as "conversationId", m.role, m.content, m.parts, m.attachments,
+// Ids as the client gave them: the message's, and its conversation's (one index lookup per row, on its key).
+export const MESSAGE_COLUMNS = `${externalId('m')} as id,
+  (select ${externalId('mc')} from conversations mc where mc.uuid = m.conversation_uuid) as "conversationId",
+  m.uuid, m.conversation_uuid as "conversationUuid", m.role, m.content, m.parts, m.attachments,
   m.metadata, m.status, m.created_at as "createdAt", m.updated_at as "updatedAt", m.seq`;
 
 export interface MessageRow {
   id: string;
   conversationId: string;
+  /** Internal: the row's own uuid and its conversation's, which are not the ids when the client gave its own. */
+  uuid: string;
+  conversationUuid: string;
   role: MessageDto['role'];
   content: string | null;
   parts: MessagePart[];
   attachments: unknown[] | null;
-  metadata: Record<string, unknown> | null;
+  metadata: JsonValue | null;
   status: MessageStatus;
   createdAt: Date;
   updatedAt: Date;
@@ -49,7 +59,8 @@ export function toMessageDto(row: MessageRow): MessageDto {
     content: row.content,
     parts: row.parts,
     attachments: row.attachments,
-    metadata: row.metadata,
+    // Absent rather than null, so the message is a valid AI SDK UIMessage with a metadata schema.
+    ...(row.metadata === null ? {} : { metadata: row.metadata }),
     status: row.status,
     createdAt: toIso(row.createdAt),
     updatedAt: toIso(row.updatedAt),
@@ -64,8 +75,9 @@ export interface NewMessage {
 
 /** What a replay must match: everything the writer sent except the id, plus how it was written. */
 function fingerprint(conversationId: string, message: NewMessage): string {
-  const { id: _id, ...body } = message.body;
-  return requestHash({ conversationId, status: message.status, ...body });
+  // Null metadata is no metadata, as it is stored.
+  const { id: _id, metadata, ...body } = message.body;
+  return requestHash({ conversationId, status: message.status, ...body, metadata: metadata ?? undefined });
 }
 
 /** Stores messages at the end of a conversation in one statement; replays of the same ids return the stored rows. */
@@ -75,22 +87,23 @@ export async function appendMessages(
   conversationId: string,
   messages: NewMessage[],
 ): Promise<MessageDto[]> {
-  const { titled } = await lockConversation(em, userId, conversationId);
+  const { titled, uuid: conversation } = await lockConversation(em, userId, conversationId);
   const hashes = messages.map((message) => fingerprint(conversationId, message));
   const ids = messages.map((message) => message.body.id).filter((id): id is string => id !== undefined);
   if (new Set(ids).size !== ids.length) throw badRequest('id: the messages of one write need different ids');
   if (ids.length > 0) {
     const stored = await query<MessageRow & { requestHash: string | null }>(
       em,
-      `select ${MESSAGE_COLUMNS}, m.request_hash as "requestHash"
-         from messages m where m.uuid in (select value::uuid from jsonb_array_elements_text(?::jsonb))`,
-      [JSON.stringify(ids)],
+      `select ${MESSAGE_COLUMNS}, m.request_hash as "requestHash" from messages m
+        where m.uuid in (select value::uuid from jsonb_array_elements_text(?::jsonb))
+           or m.client_id in (select value from jsonb_array_elements_text(?::jsonb))`,
+      [JSON.stringify(ids.filter(isUuid)), JSON.stringify(ids.filter((id) => !isUuid(id)))],
     );
     if (stored.length > 0) {
       const byId = new Map(stored.map((row) => [row.id, row]));
       const replay = messages.map((message, index) => {
         const row = message.body.id ? byId.get(message.body.id) : undefined;
-        return row && row.conversationId === conversationId && row.requestHash === hashes[index] ? row : undefined;
+        return row && row.conversationUuid === conversation && row.requestHash === hashes[index] ? row : undefined;
       });
       if (replay.every((row) => row !== undefined)) return replay.map((row) => toMessageDto(row as MessageRow));
       const reused = messages.find((message, index) => message.body.id && byId.has(message.body.id) && !replay[index]);
@@ -106,20 +119,22 @@ export async function appendMessages(
   const title =
     !titled && firstUser ? titleFromText(firstUser.body.content ?? deriveContent(firstUser.body.parts)) : null;
   const titleDocument = titleSearchDocument(title);
-  if (title !== null) await retitleMessages(em, conversationId, titleDocument);
+  if (title !== null) await retitleMessages(em, conversation, titleDocument);
   const position = await queryOne<{ seq: string }>(
     em,
     `update conversations set message_seq = message_seq + ?, message_count = message_count + ?,
             last_message_at = clock_timestamp(), title = coalesce(title, ?),
             search = case when title is null then ?::tsvector else search end
       where uuid = ? returning message_seq - ? as seq`,
-    [messages.length, messages.length, title, titleDocument, conversationId, messages.length],
+    [messages.length, messages.length, title, titleDocument, conversation, messages.length],
   );
   const firstSeq = Number(position?.seq);
   const records = messages.map((message, index) => {
     const content = message.body.content ?? deriveContent(message.body.parts);
+    const id = message.body.id;
     return {
-      uuid: message.body.id ?? crypto.randomUUID(),
+      uuid: id !== undefined && isUuid(id) ? id : crypto.randomUUID(),
+      client_id: id !== undefined && !isUuid(id) ? id : null,
       role: message.body.role,
       content,
       parts: message.body.parts,
@@ -133,24 +148,23 @@ export async function appendMessages(
   });
   const rows = await query<MessageRow>(
     em,
-    `insert into messages as m (uuid, conversation_uuid, role, content, parts, attachments, metadata, status, seq, request_hash, created_at, updated_at, search)
-     select r.uuid, ?, r.role, r.content, r.parts, r.attachments, r.metadata, r.status, r.seq, r.request_hash,
+    `insert into messages as m (uuid, client_id, conversation_uuid, role, content, parts, attachments, metadata, status, seq, request_hash, created_at, updated_at, search)
+     select r.uuid, r.client_id, ?, r.role, r.content, r.parts, r.attachments, r.metadata, r.status, r.seq, r.request_hash,
             clock_timestamp(), clock_timestamp(), r.search::tsvector || (select c.search from conversations c where c.uuid = ?)
-       from jsonb_to_recordset(?::jsonb) as r(uuid uuid, role text, content text, parts jsonb, attachments jsonb,
+       from jsonb_to_recordset(?::jsonb) as r(uuid uuid, client_id text, role text, content text, parts jsonb, attachments jsonb,
                                               metadata jsonb, status text, seq bigint, request_hash text, search text)
       order by r.seq
      returning ${MESSAGE_COLUMNS}`,
-    [conversationId, conversationId, JSON.stringify(records)],
+    [conversation, conversation, JSON.stringify(records)],
   );
   return rows.sort((a, b) => Number(a.seq) - Number(b.seq)).map(toMessageDto);
 }
 
-async function assertConversationOwned(em: EntityManager, userId: string, conversationId: string): Promise<void> {
-  const row = await queryOne(em, 'select 1 from conversations where uuid = ? and user_id = ?', [
-    conversationId,
-    userId,
-  ]);
-  if (!row) throw notFound(`Conversation ${conversationId}`);
+/** The internal uuid of this user's conversation, or NOT_FOUND. */
+async function ownedConversation(em: EntityManager, userId: string, conversationId: string): Promise<string> {
+  const uuid = await conversationUuid(em, userId, conversationId);
+  if (!uuid) throw notFound(`Conversation ${conversationId}`);
+  return uuid;
 }
 
 type SeqCursor = [number];
@@ -166,7 +180,7 @@ export async function listMessages(
   input: z.infer<typeof messageListInput>,
   limits: ListLimits = DEFAULT_LIST_LIMITS,
 ): Promise<{ items: MessageDto[]; nextCursor: string | null }> {
-  await assertConversationOwned(em, userId, input.conversationId);
+  const conversation = await ownedConversation(em, userId, input.conversationId);
   const forward = input.direction === 'newer';
   const after = input.cursor ? decodeCursor<SeqCursor>(input.cursor, isSeqCursor)[0] : undefined;
   const bound = after === undefined ? '' : forward ? 'and m.seq > ?' : 'and m.seq < ?';
@@ -183,11 +197,7 @@ export async function listMessages(
                  from messages m where m.conversation_uuid = ? ${bound}
                 order by m.seq ${order} limit ?) lim) page
       where "bytesBefore" < ? order by seq ${order}`,
-    [
-      ...(after === undefined ? [input.conversationId] : [input.conversationId, after]),
-      input.limit + 1,
-      limits.pageBytes,
-    ],
+    [...(after === undefined ? [conversation] : [conversation, after]), input.limit + 1, limits.pageBytes],
   );
   const cut = rows.length < Number(rows[0]?.fetched ?? 0);
   const page = rows.slice(0, input.limit);
@@ -202,7 +212,7 @@ export async function recentMessages(
   userId: string,
   input: z.infer<typeof messageRecentInput>,
 ): Promise<MessageDto[]> {
-  await assertConversationOwned(em, userId, input.conversationId);
+  const conversation = await ownedConversation(em, userId, input.conversationId);
   const rows = await query<MessageRow>(
     em,
     `select * from (
@@ -210,21 +220,31 @@ export async function recentMessages(
         where m.conversation_uuid = ? and m.created_at >= now() - make_interval(secs => ?)
         order by m.seq desc limit ?) recent
       order by seq asc`,
-    [input.conversationId, input.hours * 3600, input.limit],
+    [conversation, input.hours * 3600, input.limit],
   );
   return rows.map(toMessageDto);
 }
 
 /** A message of this user's, locked for update when `forUpdate` (inside a mutation's transaction). */
 async function findMessage(em: EntityManager, userId: string, id: string, forUpdate = false): Promise<MessageRow> {
-  const row = await queryOne<MessageRow>(
-    em,
-    `select ${MESSAGE_COLUMNS} from messages m join conversations c on c.uuid = m.conversation_uuid
-      where m.uuid = ? and c.user_id = ? ${forUpdate ? 'for update of m' : ''}`,
-    [id, userId],
-  );
+  const row = await findOwnMessage(em, userId, id, forUpdate);
   if (!row) throw notFound(`Message ${id}`);
   return row;
+}
+
+function findOwnMessage(
+  em: EntityManager,
+  userId: string,
+  id: string,
+  forUpdate: boolean,
+): Promise<MessageRow | undefined> {
+  const where = whereMessage('m', id);
+  return queryOne<MessageRow>(
+    em,
+    `select ${MESSAGE_COLUMNS} from messages m join conversations c on c.uuid = m.conversation_uuid
+      where ${where.sql} and c.user_id = ? ${forUpdate ? 'for update of m' : ''}`,
+    [...where.params, userId],
+  );
 }
 
 export async function getMessage(em: EntityManager, userId: string, id: string): Promise<MessageDto> {
@@ -237,7 +257,7 @@ function assertToolCallsKept(before: readonly MessagePart[], after: readonly Mes
   for (const part of before.filter(isToolCallPart)) {
     const replacement = next.get(part.toolCallId);
     if (!replacement) throw badRequest(`parts: tool call ${part.toolCallId} would be dropped`);
-    if (!isToolStateAdvance(part.state, replacement.state)) {
+    if (!isToolPartAdvance(part, replacement)) {
       throw badRequest(`parts: tool call ${part.toolCallId} cannot go from ${part.state} back to ${replacement.state}`);
     }
   }
@@ -251,15 +271,16 @@ function validateParts(parts: unknown[]): MessagePart[] {
   return result.data;
 }
 
+/** Writes the changes to the message with this internal uuid. */
 async function saveParts(
   em: EntityManager,
-  id: string,
+  uuid: string,
   changes: {
     parts?: MessagePart[];
     content?: string | null;
     status?: MessageStatus;
     attachments?: unknown[] | null;
-    metadata?: Record<string, unknown> | null;
+    metadata?: JsonValue | null;
   },
 ): Promise<MessageDto> {
   const sets: string[] = [];
@@ -291,7 +312,7 @@ async function saveParts(
         ? await queryOne<{ content: string | null; parts: MessagePart[] }>(
             em,
             'select content, parts from messages where uuid = ?',
-            [id],
+            [uuid],
           )
         : undefined;
     sets.push('search = ?::tsvector || (select c.search from conversations c where c.uuid = m.conversation_uuid)');
@@ -305,7 +326,7 @@ async function saveParts(
   const row = await queryOne<MessageRow>(
     em,
     `update messages m set ${sets.join(', ')} where m.uuid = ? returning ${MESSAGE_COLUMNS}`,
-    [...params, id],
+    [...params, uuid],
   );
   return toMessageDto(row as MessageRow);
 }
@@ -318,7 +339,7 @@ export async function updateMessage(
   const current = await findMessage(em, userId, input.id, true);
   if (input.parts) assertToolCallsKept(current.parts, input.parts);
   const content = input.content ?? (input.parts ? deriveContent(input.parts) : undefined);
-  return saveParts(em, input.id, {
+  return saveParts(em, current.uuid, {
     parts: input.parts,
     content,
     attachments: input.attachments,
@@ -332,11 +353,11 @@ export async function deleteMessage(
   id: string,
 ): Promise<{ id: string; deleted: true }> {
   const message = await findMessage(em, userId, id, true);
-  await query(em, 'delete from messages where uuid = ?', [id]);
+  await query(em, 'delete from messages where uuid = ?', [message.uuid]);
   await query(em, 'update conversations set message_count = message_count - 1 where uuid = ?', [
-    message.conversationId,
+    message.conversationUuid,
   ]);
-  return { id, deleted: true };
+  return { id: message.id, deleted: true };
 }
 
 export async function startMessage(
@@ -344,10 +365,50 @@ export async function startMessage(
   userId: string,
   input: z.infer<typeof messageStartInput>,
 ): Promise<MessageDto> {
+  if (input.continue) {
+    // The conversation first, as every append locks it: trash and ownership are checked the same way.
+    const { uuid: conversation } = await lockConversation(em, userId, input.conversationId);
+    const current = await findOwnMessage(em, userId, input.id as string, true);
+    if (current) return continueMessage(em, conversation, current, input);
+  }
   const [message] = await appendMessages(em, userId, input.conversationId, [
     { body: { id: input.id, role: 'assistant', parts: input.parts, metadata: input.metadata }, status: 'streaming' },
   ]);
   return message as MessageDto;
+}
+
+/**
+ * Reopens an assistant message for the rest of its turn (the AI SDK streams the reply after a tool approval into
+ * the same message). Its parts stay unless new ones are given, which keep every tool call; asking again while it
+ * streams changes nothing.
+ */
+async function continueMessage(
+  em: EntityManager,
+  conversation: string,
+  current: MessageRow,
+  input: z.infer<typeof messageStartInput>,
+): Promise<MessageDto> {
+  if (current.conversationUuid !== conversation) {
+    throw conflict(`id: message ${current.id} belongs to another conversation`);
+  }
+  if (current.role !== 'assistant') {
+    throw conflict(`id: message ${current.id} is a ${current.role} message; only an assistant message continues`);
+  }
+  const parts = input.parts.length > 0 ? input.parts : current.parts;
+  assertToolCallsKept(current.parts, parts);
+  const metadata = mergeMetadata(current.metadata ?? undefined, input.metadata ?? undefined);
+  const unchanged =
+    current.status === 'streaming' &&
+    requestHash(parts) === requestHash(current.parts) &&
+    requestHash(metadata ?? null) === requestHash(current.metadata);
+  if (unchanged) return toMessageDto(current);
+  await query(em, 'update conversations set last_message_at = clock_timestamp() where uuid = ?', [conversation]);
+  return saveParts(em, current.uuid, {
+    parts,
+    content: deriveContent(parts),
+    status: 'streaming',
+    ...(metadata === undefined ? {} : { metadata }),
+  });
 }
 
 /**
@@ -370,7 +431,7 @@ export async function appendParts(
   merged.splice(index, input.parts.length, ...input.parts);
   const parts = validateParts(merged);
   assertToolCallsKept(current.parts, parts);
-  return saveParts(em, input.id, { parts, content: deriveContent(parts) });
+  return saveParts(em, current.uuid, { parts, content: deriveContent(parts) });
 }
 
 export async function finishMessage(
@@ -390,9 +451,22 @@ export async function finishMessage(
   }
   if (input.parts) assertToolCallsKept(current.parts, input.parts);
   const parts = input.parts ?? current.parts;
-  const extra = { ...input.metadata, ...(input.errorText !== undefined ? { errorText: input.errorText } : {}) };
-  const metadata = Object.keys(extra).length > 0 ? { ...current.metadata, ...extra } : undefined;
-  return saveParts(em, input.id, { parts, content: deriveContent(parts), status: input.status, metadata });
+  let metadata = mergeMetadata(current.metadata ?? undefined, input.metadata ?? undefined);
+  if (input.errorText !== undefined) {
+    if (metadata !== undefined && (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata))) {
+      throw badRequest(
+        `errorText: message ${current.id} has metadata that is not an object, so errorText cannot go in it; put it in metadata yourself`,
+      );
+    }
+    metadata = { ...metadata, errorText: input.errorText };
+  }
+  const changesMetadata = (input.metadata ?? undefined) !== undefined || input.errorText !== undefined;
+  return saveParts(em, current.uuid, {
+    parts,
+    content: deriveContent(parts),
+    status: input.status,
+    ...(changesMetadata ? { metadata } : {}),
+  });
 }
 
 /** Streams whose writer went silent are marked aborted; what they checkpointed stays. */
@@ -400,7 +474,9 @@ export async function abortStaleStreams(em: EntityManager, silentForSeconds: num
   const rows = await query<{ id: string }>(
     em,
     `update messages set status = 'aborted',
-            metadata = coalesce(metadata, '{}'::jsonb) || jsonb_build_object('abortReason', 'the stream went silent')
+            metadata = case when metadata is null or jsonb_typeof(metadata) = 'object'
+                            then coalesce(metadata, '{}'::jsonb) || jsonb_build_object('abortReason', 'the stream went silent')
+                            else metadata end
       where status = 'streaming' and updated_at < now() - make_interval(secs => ?)
       returning uuid as id`,
     [silentForSeconds],

@@ -12,18 +12,19 @@ import type { z } from 'zod';
 import { conflict, notFound } from '../errors.ts';
 import { query, queryOne, toIso } from '../sql.ts';
 import { lockConversation } from './conversations.ts';
+import { conversationUuid } from './ids.ts';
 import { sessionPage } from './session-page.ts';
 
 // As with contexts, reads filter on the caller's user_id: another user's session has no notes to show, so
 // `getByName` is NOT_FOUND and `list` and `summary` come back empty. Only `create` makes a session; the other
 // writes change notes that must already be the caller's.
 
-const NOTE_COLUMNS = `n.id, n.session_id as "sessionId", n.action, n.name, n.context, n.select_status as "selectStatus",
+// The session id goes back as the caller named it (see toNoteDto), not as the internal uuid stored here.
+const NOTE_COLUMNS = `n.id, n.action, n.name, n.context, n.select_status as "selectStatus",
   n.metadata, n.version, n.created_at as "createdAt", n.updated_at as "updatedAt"`;
 
 interface NoteRow {
   id: string;
-  sessionId: string;
   action: string;
   name: string;
   context: string;
@@ -34,10 +35,10 @@ interface NoteRow {
   updatedAt: Date;
 }
 
-function toNoteDto(row: NoteRow): NoteDto {
+function toNoteDto(row: NoteRow, sessionId: string): NoteDto {
   return {
     id: row.id,
-    sessionId: row.sessionId,
+    sessionId,
     action: row.action,
     name: row.name,
     context: row.context,
@@ -57,9 +58,9 @@ export async function createNote(
   userId: string,
   input: z.infer<typeof noteCreateInput>,
 ): Promise<NoteDto> {
-  await lockConversation(em, userId, input.sessionId);
+  const { uuid: session } = await lockConversation(em, userId, input.sessionId);
   const payload = [
-    input.sessionId,
+    session,
     input.action,
     input.name,
     input.context,
@@ -74,7 +75,7 @@ export async function createNote(
          from notes n where n.id = ?`,
       [userId, ...payload, input.id],
     );
-    if (stored?.samePayload) return toNoteDto(stored);
+    if (stored?.samePayload) return toNoteDto(stored, input.sessionId);
     if (stored) throw conflict(`id: note ${input.id} already exists with a different payload`);
   }
   const row = await queryOne<NoteRow>(
@@ -86,7 +87,7 @@ export async function createNote(
     [input.id ?? null, userId, ...payload],
   );
   if (!row) throw conflict(`name: session ${input.sessionId} already has a note named "${input.name}"`);
-  return toNoteDto(row);
+  return toNoteDto(row, input.sessionId);
 }
 
 export async function getNoteByName(
@@ -94,13 +95,16 @@ export async function getNoteByName(
   userId: string,
   input: z.infer<typeof noteKeyInput>,
 ): Promise<NoteDto> {
-  const row = await queryOne<NoteRow>(
-    em,
-    `select ${NOTE_COLUMNS} from notes n where n.user_id = ? and n.session_id = ? and n.name = ?`,
-    [userId, input.sessionId, input.name],
-  );
+  const session = await conversationUuid(em, userId, input.sessionId);
+  const row =
+    session &&
+    (await queryOne<NoteRow>(
+      em,
+      `select ${NOTE_COLUMNS} from notes n where n.user_id = ? and n.session_id = ? and n.name = ?`,
+      [userId, session, input.name],
+    ));
   if (!row) throw notFound(noteName(input.sessionId, input.name));
-  return toNoteDto(row);
+  return toNoteDto(row, input.sessionId);
 }
 
 export async function listNotes(
@@ -108,8 +112,10 @@ export async function listNotes(
   userId: string,
   input: z.infer<typeof noteListInput>,
 ): Promise<{ items: NoteDto[]; nextCursor: string | null }> {
+  const session = await conversationUuid(em, userId, input.sessionId);
+  // An unknown session (null) matches no row, and a bad cursor is still refused as it would be for a known one.
   const where = ['n.user_id = ?', 'n.session_id = ?'];
-  const params: unknown[] = [userId, input.sessionId];
+  const params: unknown[] = [userId, session ?? null];
   if (input.action !== undefined) {
     where.push('n.action = ?');
     params.push(input.action);
@@ -119,7 +125,7 @@ export async function listNotes(
     { table: 'notes', alias: 'n', columns: NOTE_COLUMNS, where, params },
     input,
   );
-  return { items: rows.map(toNoteDto), nextCursor };
+  return { items: rows.map((row) => toNoteDto(row, input.sessionId)), nextCursor };
 }
 
 export async function updateNote(
@@ -127,6 +133,8 @@ export async function updateNote(
   userId: string,
   input: z.infer<typeof noteUpdateInput>,
 ): Promise<NoteDto> {
+  const session = await conversationUuid(em, userId, input.sessionId);
+  if (!session) throw notFound(noteName(input.sessionId, input.name));
   const row = await queryOne<NoteRow>(
     em,
     `update notes n set context = coalesce(?, n.context), metadata = coalesce(?::jsonb, n.metadata),
@@ -137,13 +145,13 @@ export async function updateNote(
       input.context ?? null,
       input.metadata === undefined ? null : JSON.stringify(input.metadata),
       userId,
-      input.sessionId,
+      session,
       input.name,
       input.expectedVersion ?? null,
       input.expectedVersion ?? null,
     ],
   );
-  if (row) return toNoteDto(row);
+  if (row) return toNoteDto(row, input.sessionId);
   const current = await getNoteByName(em, userId, input);
   throw conflict(
     `expectedVersion: ${noteName(input.sessionId, input.name)} is at version ${current.version}, not ${input.expectedVersion}`,
@@ -155,11 +163,14 @@ export async function deleteNote(
   userId: string,
   input: z.infer<typeof noteKeyInput>,
 ): Promise<{ id: string; name: string; deleted: true }> {
-  const row = await queryOne<{ id: string; name: string }>(
-    em,
-    'delete from notes n where n.user_id = ? and n.session_id = ? and n.name = ? returning n.id, n.name',
-    [userId, input.sessionId, input.name],
-  );
+  const session = await conversationUuid(em, userId, input.sessionId);
+  const row =
+    session &&
+    (await queryOne<{ id: string; name: string }>(
+      em,
+      'delete from notes n where n.user_id = ? and n.session_id = ? and n.name = ? returning n.id, n.name',
+      [userId, session, input.name],
+    ));
   if (!row) throw notFound(noteName(input.sessionId, input.name));
   return { id: row.id, name: row.name, deleted: true };
 }
@@ -173,6 +184,7 @@ export async function setSelections(
   userId: string,
   input: z.infer<typeof noteSetSelectionsInput>,
 ): Promise<NoteDto[]> {
+  const session = await conversationUuid(em, userId, input.sessionId);
   const rows = await query<NoteRow>(
     em,
     `with changed as (
@@ -181,7 +193,7 @@ export async function setSelections(
         where n.user_id = ? and n.session_id = ? and n.name = s.key
         returning ${NOTE_COLUMNS})
      select * from changed order by name`,
-    [JSON.stringify(input.selections), userId, input.sessionId],
+    [JSON.stringify(input.selections), userId, session ?? null],
   );
   const found = new Set(rows.map((row) => row.name));
   const missing = Object.keys(input.selections).filter((name) => !found.has(name));
@@ -189,11 +201,12 @@ export async function setSelections(
     const names = missing.map((name) => JSON.stringify(name)).join(', ');
     throw notFound(`${missing.length === 1 ? 'Note' : 'Notes'} ${names} of session ${input.sessionId}`);
   }
-  return rows.map(toNoteDto);
+  return rows.map((row) => toNoteDto(row, input.sessionId));
 }
 
 /** The seeds' `get_notes_summary`, in one statement. */
 export async function notesSummary(em: EntityManager, userId: string, sessionId: string): Promise<NoteSummary> {
+  const session = (await conversationUuid(em, userId, sessionId)) ?? null;
   type SummaryRow = Omit<NoteSummary, 'total' | 'selected'> & { total: string; selected: string };
   // A select of scalar subqueries makes exactly one row, notes or none.
   const [row] = (await query<SummaryRow>(
@@ -207,7 +220,7 @@ export async function notesSummary(em: EntityManager, userId: string, sessionId:
             (select coalesce(jsonb_agg(jsonb_build_object('selectStatus', select_status, 'count', count)
                                        order by select_status), '[]')
                from (select select_status, count(*) from s group by select_status) b) as "perSelectStatus"`,
-    [userId, sessionId],
+    [userId, session],
   )) as [SummaryRow];
   return { ...row, total: Number(row.total), selected: Number(row.selected) };
 }

@@ -13,6 +13,7 @@ import {
 import type { z } from 'zod';
 import { decodeCursor, encodeCursor, isIdText, isNumberText, isTimestampText } from '../cursor.ts';
 import { query, queryOne } from '../sql.ts';
+import { conversationUuid } from './ids.ts';
 import { MESSAGE_COLUMNS, type MessageRow, toMessageDto } from './messages.ts';
 
 /**
@@ -171,8 +172,8 @@ function rankWindow(
          from messages m join conversations c on c.uuid = m.conversation_uuid
         where m.id in (select value::bigint from jsonb_array_elements_text(?::jsonb))
      ) ranked
-     ${after ? 'where (ranked.score, ranked."createdAt", ranked.id) < (?::real, ?::timestamptz, ?::uuid)' : ''}
-     order by ranked.score desc, ranked."createdAt" desc, ranked.id desc
+     ${after ? 'where (ranked.score, ranked."createdAt", ranked.uuid) < (?::real, ?::timestamptz, ?::uuid)' : ''}
+     order by ranked.score desc, ranked."createdAt" desc, ranked.uuid desc
      limit ?`,
     [rankQuery, JSON.stringify(window.map((row) => row.id)), ...(after ?? []), limit],
   );
@@ -205,9 +206,11 @@ export async function searchMessages(
     scope.params.push(value);
   };
   if (input.conversationId) {
-    filter('m.conversation_uuid = ?', input.conversationId);
+    const conversation = await conversationUuid(em, userId, input.conversationId);
+    if (!conversation) return { items: [], nextCursor: null };
+    filter('m.conversation_uuid = ?', conversation);
     scope.size.sql += ' and c.uuid = ?';
-    scope.size.params.push(input.conversationId);
+    scope.size.params.push(conversation);
   }
   if (input.role) filter('m.role = ?', input.role);
   if (input.from) filter('m.created_at >= ?::timestamptz', input.from);
@@ -234,7 +237,14 @@ export async function searchMessages(
   const last = page.at(-1);
   const nextCursor =
     hits.length > input.limit && last
-      ? encodeCursor([last.top.at, last.top.id, last.top.inclusive, last.row.rank, last.row.createdAtKey, last.row.id])
+      ? encodeCursor([
+          last.top.at,
+          last.top.id,
+          last.top.inclusive,
+          last.row.rank,
+          last.row.createdAtKey,
+          last.row.uuid,
+        ])
       : null;
   return { items: page.map(({ row }) => toHit(row, parsed)), nextCursor };
 }

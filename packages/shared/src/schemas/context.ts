@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isoDate, jsonObject, page, pageInput, shortName, uuid } from './common.ts';
+import { entityId, isoDate, jsonObject, page, pageInput, shortName, uuid } from './common.ts';
 
 /**
  * The most a context may hold: 1 MiB of `contextData`, counted as the UTF-8 bytes of its compact JSON
@@ -29,7 +29,7 @@ const contextData = jsonObject.refine(fitsContextLimit, {
 export const contextSaveInput = z
   .object({
     id: uuid.optional(),
-    sessionId: uuid,
+    sessionId: entityId,
     action,
     contextData,
     metadata: jsonObject.optional(),
@@ -39,17 +39,17 @@ export const contextSaveInput = z
     path: ['expectedVersion'],
     error: 'expectedVersion updates an existing context and id creates one: send one or the other',
   });
-export const contextKeyInput = z.object({ sessionId: uuid, action });
-export const contextListInput = pageInput.extend({ sessionId: uuid });
+export const contextKeyInput = z.object({ sessionId: entityId, action });
+export const contextListInput = pageInput.extend({ sessionId: entityId });
 /** Without `action`, every context of the session goes. */
-export const contextDeleteInput = z.object({ sessionId: uuid, action: action.optional() });
+export const contextDeleteInput = z.object({ sessionId: entityId, action: action.optional() });
 
 /**
  * The seeds' `update_context_field`: `value` goes at `path` (object keys, outermost first); missing objects on
  * the way are created, and going through anything that is not an object (a string, an array) is refused.
  */
 export const contextSetFieldInput = z.object({
-  sessionId: uuid,
+  sessionId: entityId,
   action,
   path: z
     .array(
@@ -67,7 +67,7 @@ export const contextSetFieldInput = z.object({
 
 export const contextDto = z.object({
   id: uuid,
-  sessionId: uuid,
+  sessionId: z.string(),
   action: z.string(),
   contextData: jsonObject,
   metadata: jsonObject,

@@ -1,17 +1,17 @@
 import { z } from 'zod';
-import { isoDate, jsonObject, page, pageInput, uuid } from './common.ts';
+import { entityId, isoDate, jsonObject, page, pageInput } from './common.ts';
 
 const title = z.string().trim().max(500, { error: 'title must be at most 500 characters' });
 const tags = z.array(z.string().trim().min(1).max(64)).max(50);
 
 export const conversationCreateInput = z.object({
-  id: uuid.optional(),
+  id: entityId.optional(),
   title: title.nullable().optional(),
   metadata: jsonObject.nullable().optional(),
   tags: tags.optional(),
   pinned: z.boolean().optional(),
 });
-export const conversationIdInput = z.object({ id: uuid });
+export const conversationIdInput = z.object({ id: entityId });
 export const conversationListInput = pageInput
   .extend({
     /** false (default): hide archived; true: only archived. */
@@ -24,7 +24,7 @@ export const conversationListInput = pageInput
   })
   .prefault({});
 export const conversationUpdateInput = z.object({
-  id: uuid,
+  id: entityId,
   expectedVersion: z.number().int().min(1).optional(),
   title: title.nullable().optional(),
   metadata: jsonObject.nullable().optional(),
@@ -45,7 +45,7 @@ function isTimeZoneName(name: string): boolean {
 
 export const conversationStatsInput = z
   .object({
-    conversationId: uuid.optional(),
+    conversationId: entityId.optional(),
     from: isoDate.optional(),
     to: isoDate.optional(),
     /** IANA time zone the days are counted in. */
@@ -58,7 +58,8 @@ export const conversationStatsInput = z
   .prefault({});
 
 export const conversationDto = z.object({
-  id: uuid,
+  /** Exactly as it was given: a uuid (in lower case) or the client's own id, such as an AI SDK chat id. */
+  id: z.string(),
   userId: z.string(),
   title: z.string().nullable(),
   metadata: jsonObject.nullable(),

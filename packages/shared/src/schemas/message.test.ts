@@ -24,6 +24,9 @@ const knownPart = fc.oneof(
 
 function toolPart(toolCallId: string, state: (typeof TOOL_STATES)[number], tool: string) {
   const base = { type: `tool-${tool}`, toolCallId, state, input: { q: tool } };
+  if (state === 'approval-requested') return { ...base, approval: { id: `a-${toolCallId}` } };
+  if (state === 'approval-responded') return { ...base, approval: { id: `a-${toolCallId}`, approved: true } };
+  if (state === 'output-denied') return { ...base, approval: { id: `a-${toolCallId}`, approved: false } };
   if (state === 'output-available') return { ...base, output: { ok: true } };
   if (state === 'output-error') return { ...base, errorText: 'failed' };
   return base;
@@ -66,8 +69,9 @@ describe('message parts', () => {
     expect(messageParts.safeParse([{ ...call, output: 'too early' }]).success).toBe(false);
   });
 
-  it('orders tool states: forward only, both outcomes final', () => {
-    const rank = (state: (typeof TOOL_STATES)[number]) => Math.min(TOOL_STATES.indexOf(state), 2);
+  it('orders tool states: forward only, the outcomes final', () => {
+    // input-streaming, input-available, approval-requested, approval-responded, then the three outcomes.
+    const rank = (state: (typeof TOOL_STATES)[number]) => Math.min(TOOL_STATES.indexOf(state), 4);
     fc.assert(
       fc.property(toolState, toolState, (from, to) => {
         expect(isToolStateAdvance(from, to)).toBe(from === to || rank(to) > rank(from));

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isoDate, jsonObject, page, pageInput, shortName, uuid } from './common.ts';
+import { entityId, isoDate, jsonObject, page, pageInput, shortName, uuid } from './common.ts';
 
 const action = shortName('action');
 const name = shortName('name');
@@ -15,19 +15,19 @@ const selectStatus = z.int32({ error: 'selectStatus must be a 32-bit integer' })
  */
 export const noteCreateInput = z.object({
   id: uuid.optional(),
-  sessionId: uuid,
+  sessionId: entityId,
   action,
   name,
   context: content,
   selectStatus: selectStatus.optional(),
   metadata: jsonObject.optional(),
 });
-export const noteKeyInput = z.object({ sessionId: uuid, name });
-export const noteSessionInput = z.object({ sessionId: uuid });
-export const noteListInput = pageInput.extend({ sessionId: uuid, action: action.optional() });
+export const noteKeyInput = z.object({ sessionId: entityId, name });
+export const noteSessionInput = z.object({ sessionId: entityId });
+export const noteListInput = pageInput.extend({ sessionId: entityId, action: action.optional() });
 export const noteUpdateInput = z
   .object({
-    sessionId: uuid,
+    sessionId: entityId,
     name,
     context: content.optional(),
     metadata: jsonObject.optional(),
@@ -36,10 +36,10 @@ export const noteUpdateInput = z
   .refine((input) => input.context !== undefined || input.metadata !== undefined, {
     error: 'context or metadata: give at least one to change',
   });
-export const noteSetSelectionInput = z.object({ sessionId: uuid, name, selectStatus });
+export const noteSetSelectionInput = z.object({ sessionId: entityId, name, selectStatus });
 /** The seeds' `batch_update_selections`: every name must exist, or nothing changes. */
 export const noteSetSelectionsInput = z.object({
-  sessionId: uuid,
+  sessionId: entityId,
   selections: z.record(name, selectStatus, {
     error: (issue) =>
       issue.code === 'invalid_key' ? `note name ${JSON.stringify(issue.input)} must be 1 to 255 characters` : undefined,
@@ -48,7 +48,7 @@ export const noteSetSelectionsInput = z.object({
 
 export const noteDto = z.object({
   id: uuid,
-  sessionId: uuid,
+  sessionId: z.string(),
   action: z.string(),
   name: z.string(),
   context: z.string(),

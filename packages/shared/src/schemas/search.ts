@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isoDate, page, pageInput, uuid } from './common.ts';
+import { entityId, isoDate, page, pageInput } from './common.ts';
 import { messageDto, messageRole } from './message.ts';
 
 /** Longest query text accepted, in UTF-16 code units. */
@@ -16,7 +16,7 @@ export const searchQueryText = z
 export const searchMessagesInput = pageInput.extend({
   /** Words, "quoted phrases", -exclusions; Chinese, Japanese and Korean text matches any substring. */
   q: searchQueryText,
-  conversationId: uuid.optional(),
+  conversationId: entityId.optional(),
   role: messageRole.optional(),
   /** Only messages with a call of this tool. */
   tool: z.string().trim().min(1).max(255).optional(),
@@ -29,7 +29,7 @@ export const searchHighlight = z.object({ start: z.number().int().min(0), end: z
 
 export const searchHit = z.object({
   message: messageDto,
-  conversation: z.object({ id: uuid, title: z.string().nullable() }),
+  conversation: z.object({ id: z.string(), title: z.string().nullable() }),
   snippet: z.string(),
   highlights: z.array(searchHighlight),
   matchedIn: z.enum(SEARCH_FIELD_KINDS),

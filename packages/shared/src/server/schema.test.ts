@@ -50,6 +50,7 @@ describe('schema', () => {
       version: 'integer',
       last_message_at: 'timestamp with time zone',
       message_count: 'integer',
+      client_id: 'character varying',
     },
     messages: {
       id: 'bigint',
@@ -62,6 +63,7 @@ describe('schema', () => {
       created_at: 'timestamp with time zone',
       metadata: 'jsonb',
       status: 'character varying',
+      client_id: 'character varying',
     },
     contexts: {
       id: 'uuid',

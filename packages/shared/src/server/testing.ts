@@ -39,3 +39,5 @@ export async function createTestDatabase(options: { fromTemplate?: boolean } = {
     },
   };
 }
+
+export { everyAssistantPart, everyUserPart, type FixturePart } from '../schemas/parts.fixtures.ts';

@@ -1,8 +1,8 @@
 import { defineEntity, p } from '@mikro-orm/core';
+import type { ApiTokenKind } from '../../schemas/common.ts';
 import { timestampNow, uuidPrimaryKey } from './columns.ts';
 
-export const API_TOKEN_KINDS = ['user', 'service'] as const;
-export type ApiTokenKind = (typeof API_TOKEN_KINDS)[number];
+export { API_TOKEN_KINDS, type ApiTokenKind } from '../../schemas/common.ts';
 
 export const ApiTokenSchema = defineEntity({
   name: 'ApiToken',

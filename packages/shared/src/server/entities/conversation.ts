@@ -8,6 +8,8 @@ export const ConversationSchema = defineEntity({
   properties: {
     id: p.bigint('number').primary().autoincrement(),
     uuid: p.uuid().unique('idx_conversations_uuid').defaultRaw('gen_random_uuid()'),
+    // The external id when the client chose one that is not a uuid (an AI SDK chat id); unique per user.
+    clientId: p.string().length(128).nullable(),
     title: p.string().length(500).nullable(),
     userId: p.string().length(255).index('idx_conversations_user_id'),
     createdAt: timestampNow(),
@@ -46,6 +48,8 @@ export const ConversationSchema = defineEntity({
       expression: 'create index "idx_conversations_search" on "conversations" using gin ("search")',
     },
   ],
+  uniques: [{ name: 'uq_conversations_user_client_id', properties: ['userId', 'clientId'] }],
+  checks: [{ name: 'conversations_client_id_check', expression: `client_id ~ '^[A-Za-z0-9_-]{1,128}$'` }],
   triggers: [touchUpdatedAt('update_conversations_updated_at')],
 });
 

@@ -10,6 +10,8 @@ export const MessageSchema = defineEntity({
   properties: {
     id: p.bigint('number').primary().autoincrement(),
     uuid: p.uuid().unique('idx_messages_uuid').defaultRaw('gen_random_uuid()'),
+    // The external id when the client chose one that is not a uuid (an AI SDK message id); unique like uuids.
+    clientId: p.string().length(128).nullable().unique('uq_messages_client_id'),
     conversation: () =>
       p
         .manyToOne(Conversation)
@@ -54,6 +56,7 @@ export const MessageSchema = defineEntity({
     { name: 'messages_role_check', expression: `role in ('user', 'assistant', 'system', 'tool')` },
     { name: 'messages_status_check', expression: `status in ('streaming', 'complete', 'aborted', 'error')` },
     { name: 'messages_parts_array_check', expression: `jsonb_typeof(parts) = 'array'` },
+    { name: 'messages_client_id_check', expression: `client_id ~ '^[A-Za-z0-9_-]{1,128}$'` },
   ],
   triggers: [touchUpdatedAt('update_messages_updated_at')],
 });
