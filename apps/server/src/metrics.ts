@@ -52,11 +52,12 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  constructor(
-    private readonly orm: MikroORM,
-    private readonly procedures: ReadonlySet<string>,
-    ping: () => Promise<boolean>,
-  ) {
+  private readonly orm: MikroORM;
+  private readonly procedures: ReadonlySet<string>;
+
+  constructor(orm: MikroORM, procedures: ReadonlySet<string>, ping: () => Promise<boolean>) {
+    this.orm = orm;
+    this.procedures = procedures;
     collectDefaultMetrics({ register: this.registry, prefix: 'threadstore_' });
     const metrics = this;
     const poolGauge = (name: string, help: string, read: (pool: pg.Pool) => number) =>

@@ -45,8 +45,10 @@ const describeIssues = (issues: Issue[]) =>
 
 /** The input of a call was refused before validation (see input-guard.ts). */
 export class InputRejected extends Error {
-  constructor(readonly problem: InputProblem) {
+  readonly problem: InputProblem;
+  constructor(problem: InputProblem) {
     super(describeInputProblem(problem));
+    this.problem = problem;
   }
 }
 

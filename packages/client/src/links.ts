@@ -60,8 +60,10 @@ const GATEWAY_STATUSES = new Set([502, 503, 504]);
 
 /** A proxy in front of the server answered instead of it (an HTML or text error page, not a tRPC response). */
 export class GatewayUnavailableError extends Error {
-  constructor(readonly status: number) {
+  readonly status: number;
+  constructor(status: number) {
     super(`HTTP ${status} from a gateway in front of threadstore`);
+    this.status = status;
     this.name = 'GatewayUnavailableError';
   }
 }
