@@ -115,7 +115,11 @@ export function Palette({ open, onOpenChange, onOpenConversation, onOpenMessage 
           </label>
         </fieldset>
       </div>
-      <Command.List className={`palette-list${stale ? ' stale' : ''}`} aria-busy={loading || stale}>
+      <Command.List
+        className={`palette-list${stale ? ' stale' : ''}`}
+        aria-busy={loading || stale}
+        data-query={input.q}
+      >
         {!searching ? (
           <div className="palette-hint">
             Type to search what your agents and you said, in every conversation. <kbd>↑</kbd> <kbd>↓</kbd> to move,{' '}

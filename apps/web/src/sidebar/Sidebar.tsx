@@ -199,11 +199,7 @@ export function Sidebar({ activeId, onOpen, onCount }: SidebarProps) {
                 }}
               >
                 <span className="conversation-title">
-                  {conversation.pinned ? (
-                    <span className="pin" role="img" aria-label="pinned">
-                      📌{' '}
-                    </span>
-                  ) : null}
+                  {conversation.pinned ? <PinIcon /> : null}
                   {conversation.title ?? 'Untitled'}
                 </span>
                 <span className="conversation-meta">

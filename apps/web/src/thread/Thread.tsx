@@ -1,5 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
 import { useVirtualizer } from '@tanstack/react-virtual';
+import type { MessageDto } from '@threadstore/shared';
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { errorMessage, useTRPC } from '../trpc.ts';
 import { MessageView } from './MessageView.tsx';
@@ -23,12 +24,21 @@ function ThreadSkeleton() {
   );
 }
 
-export function Thread({ conversationId, messageId }: { conversationId: string; messageId?: string }) {
-  const trpc = useTRPC();
-  const conversation = useQuery(trpc.conversation.get.queryOptions({ id: conversationId }));
-  const { thread } = useThread(conversationId, messageId);
-  const items = useMemo(() => thread.data?.pages.flatMap((page) => page.items) ?? [], [thread.data]);
+/**
+ * The virtual list, mounted once the first page is there: it starts scrolled where it opens (the newest
+ * message, or the one asked for), so the first frame it paints already shows it.
+ */
+function ThreadList({ items, thread, messageId }: { items: MessageDto[]; thread: ThreadQuery; messageId?: string }) {
   const scrollRef = useRef<HTMLDivElement>(null);
+  const [opening] = useState(() => {
+    const target = messageId ? items.findIndex((message) => message.id === messageId) : -1;
+    const viewport = Math.max(300, window.innerHeight - 140);
+    return {
+      target,
+      offset: target >= 0 ? Math.max(0, target * ESTIMATE - viewport / 2) : items.length * ESTIMATE,
+      rect: { width: Math.max(300, window.innerWidth * 0.55), height: viewport },
+    };
+  });
   const virtualizer = useVirtualizer({
     count: items.length,
     getScrollElement: () => scrollRef.current,
@@ -37,41 +47,34 @@ export function Thread({ conversationId, messageId }: { conversationId: string; 
     getItemKey: (index) => items[index]?.id ?? index,
     paddingStart: 12,
     paddingEnd: 24,
+    initialOffset: opening.offset,
+    initialRect: opening.rect,
   });
-
   // Older pages go in above what is on screen. The message being read is kept at the same place on screen:
   // it is noted after every commit, and when a page lands above it the scroll position follows it, again on
   // every commit for a moment, while the messages around it are measured and their estimated sizes corrected.
   const firstId = items[0]?.id;
-  const previous = useRef<{ firstId: string | undefined; count: number; key: string }>({
-    firstId: undefined,
-    count: 0,
-    key: '',
-  });
+  const previous = useRef<{ firstId: string | undefined; count: number }>({ firstId: undefined, count: 0 });
   const reading = useRef<{ id: string; offset: number } | null>(null);
-  const anchor = useRef<{ id: string; offset: number; until: number } | null>(null);
-  const key = `${conversationId}/${messageId ?? ''}`;
+  // Opened at the newest message, the list stays at the bottom while the messages there are measured.
+  const anchor = useRef<{ id: string | null; offset: number; until: number } | null>(
+    opening.target >= 0 ? null : { id: null, offset: 0, until: performance.now() + 1500 },
+  );
   const [highlighted, setHighlighted] = useState<string | undefined>();
   useLayoutEffect(() => {
+    if (opening.target < 0) return;
+    virtualizer.scrollToIndex(opening.target, { align: 'center' });
+    setHighlighted(messageId);
+  }, [opening, virtualizer, messageId]);
+  useLayoutEffect(() => {
     const before = previous.current;
-    previous.current = { firstId, count: items.length, key };
+    previous.current = { firstId, count: items.length };
     const element = scrollRef.current;
-    if (!element || items.length === 0) return;
-    if (before.key !== key || before.count === 0) {
-      // A thread just opened: at the newest message, or at the one asked for.
-      const target = messageId ? items.findIndex((message) => message.id === messageId) : -1;
-      if (target >= 0) {
-        virtualizer.scrollToIndex(target, { align: 'center' });
-        setHighlighted(messageId);
-      } else {
-        virtualizer.scrollToIndex(items.length - 1, { align: 'end' });
-      }
-      return;
-    }
+    if (!element || before.count === 0) return;
     if (before.firstId !== firstId && before.firstId !== undefined && reading.current) {
       anchor.current = { ...reading.current, until: performance.now() + 1500 };
     }
-  }, [firstId, items, key, messageId, virtualizer]);
+  }, [firstId, items]);
 
   // Every commit: follow the anchor while it lasts, otherwise note which message is at the top of the view.
   useLayoutEffect(() => {
@@ -79,6 +82,10 @@ export function Thread({ conversationId, messageId }: { conversationId: string; 
     if (!element) return;
     const held = anchor.current;
     if (held && performance.now() < held.until) {
+      if (held.id === null) {
+        element.scrollTop = element.scrollHeight;
+        return;
+      }
       const index = items.findIndex((message) => message.id === held.id);
       const start = index >= 0 ? virtualizer.measurementsCache[index]?.start : undefined;
       if (start !== undefined && Math.abs(element.scrollTop - (start - held.offset)) > 1) {
@@ -137,6 +144,47 @@ export function Thread({ conversationId, messageId }: { conversationId: string; 
     fetchNextPage,
   ]);
 
+  return (
+    <div
+      ref={scrollRef}
+      className="thread-scroll"
+      role="log"
+      aria-label="Messages"
+      aria-busy={isFetchingPreviousPage || isFetchingNextPage}
+      // biome-ignore lint/a11y/noNoninteractiveTabindex: the message log scrolls with the keyboard
+      tabIndex={0}
+    >
+      {hasPreviousPage ? (
+        <div className="page-loading top">{isFetchingPreviousPage ? 'Loading older…' : ''}</div>
+      ) : null}
+      <div className="thread-inner" style={{ height: virtualizer.getTotalSize() }}>
+        {virtualItems.map((row) => {
+          const message = items[row.index];
+          if (!message) return null;
+          return (
+            <div
+              key={row.key}
+              data-index={row.index}
+              ref={virtualizer.measureElement}
+              className="thread-row"
+              style={{ transform: `translateY(${row.start}px)` }}
+            >
+              <MessageView message={message} highlighted={message.id === highlighted} />
+            </div>
+          );
+        })}
+      </div>
+    </div>
+  );
+}
+
+type ThreadQuery = ReturnType<typeof useThread>['thread'];
+
+export function Thread({ conversationId, messageId }: { conversationId: string; messageId?: string }) {
+  const trpc = useTRPC();
+  const conversation = useQuery(trpc.conversation.get.queryOptions({ id: conversationId }));
+  const { thread } = useThread(conversationId, messageId);
+  const items = useMemo(() => thread.data?.pages.flatMap((page) => page.items) ?? [], [thread.data]);
   const title = conversation.data?.title ?? (conversation.isPending ? '' : 'Untitled');
   return (
     <section className="thread" aria-label="Thread" data-thread-conversation-id={conversationId}>
@@ -163,37 +211,7 @@ export function Thread({ conversationId, messageId }: { conversationId: string; 
           <p>Messages your agents write to this conversation appear here as they arrive.</p>
         </div>
       ) : null}
-      <div
-        ref={scrollRef}
-        className="thread-scroll"
-        role="log"
-        aria-label="Messages"
-        aria-busy={isFetchingPreviousPage || isFetchingNextPage}
-        // biome-ignore lint/a11y/noNoninteractiveTabindex: the message log scrolls with the keyboard
-        tabIndex={0}
-        hidden={items.length === 0}
-      >
-        {hasPreviousPage ? (
-          <div className="page-loading top">{isFetchingPreviousPage ? 'Loading older…' : ''}</div>
-        ) : null}
-        <div className="thread-inner" style={{ height: virtualizer.getTotalSize() }}>
-          {virtualItems.map((row) => {
-            const message = items[row.index];
-            if (!message) return null;
-            return (
-              <div
-                key={row.key}
-                data-index={row.index}
-                ref={virtualizer.measureElement}
-                className="thread-row"
-                style={{ transform: `translateY(${row.start}px)` }}
-              >
-                <MessageView message={message} highlighted={message.id === highlighted} />
-              </div>
-            );
-          })}
-        </div>
-      </div>
+      {items.length > 0 ? <ThreadList items={items} thread={thread} messageId={messageId} /> : null}
     </section>
   );
 }
