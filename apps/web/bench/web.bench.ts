@@ -129,6 +129,8 @@ try {
     await page.keyboard.press('Control+k');
     const input = page.locator('[role="dialog"] input[aria-label="Search"]');
     await input.waitFor();
+    // The palette keeps the last text when it closes: start from an empty box.
+    await input.fill('');
     await page.keyboard.type(q, { delay: 120 });
     latencies.push(
       await page.evaluate(
