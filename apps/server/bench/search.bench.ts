@@ -280,14 +280,13 @@ try {
                                                   last_message_at timestamptz, deleted_at timestamptz, search text)`,
         [PER_CONVERSATION, PER_CONVERSATION, JSON.stringify(conversations)],
       );
-      // Exactly what appendMessages stores: the message's document, then its conversation's title document.
+      // Exactly what appendMessages stores: the message's own document (titles are searched as conversations).
       await sql(
         `insert into messages (uuid, conversation_uuid, role, content, parts, status, seq, created_at, updated_at, search)
          select r.uuid, r.conversation_uuid, r.role, r.content, r.parts, 'complete', r.seq, r.created_at, r.created_at,
-                r.search::tsvector || c.search
+                r.search::tsvector
            from jsonb_to_recordset(?::jsonb) as r(uuid uuid, conversation_uuid uuid, role text, content text,
-                                                  parts jsonb, seq bigint, created_at timestamptz, search text)
-           join conversations c on c.uuid = r.conversation_uuid`,
+                                                  parts jsonb, seq bigint, created_at timestamptz, search text)`,
         [JSON.stringify(messages)],
       );
     })();
@@ -341,8 +340,8 @@ try {
     for (const term of terms) {
       const negated = term.startsWith('-');
       const value = `%${term.replace(/^-/, '').replaceAll('"', '')}%`;
-      where.push(`${negated ? 'not ' : ''}(m.content ilike ? or m.parts::text ilike ? or c.title ilike ?)`);
-      params.push(value, value, value);
+      where.push(`${negated ? 'not ' : ''}(m.content ilike ? or m.parts::text ilike ?)`);
+      params.push(value, value);
     }
     if (tool) {
       where.push('m.parts::text ilike ?');

@@ -1,29 +1,58 @@
 import { QueryClientProvider } from '@tanstack/react-query';
-import { StrictMode } from 'react';
+import { RouterProvider } from '@tanstack/react-router';
+import { StrictMode, useMemo, useState } from 'react';
 import { createRoot } from 'react-dom/client';
-import { App } from './App.tsx';
-import { createClients, TRPCProvider, takeToken } from './trpc.ts';
+import { forgetToken, saveToken, takeToken } from './auth.ts';
+import { createAppRouter } from './router.tsx';
+import { reportConnection } from './shell/connection.ts';
+import { SignOutContext } from './shell/Shell.tsx';
+import { SignIn } from './shell/SignIn.tsx';
+import { ThemeProvider } from './shell/theme-context.tsx';
+import { createClients, TRPCProvider } from './trpc.ts';
 import './styles.css';
 
-const token = takeToken();
-const root = createRoot(document.getElementById('root') as HTMLElement);
+const router = createAppRouter();
 
-if (!token) {
-  root.render(
-    <main className="empty">
-      <h1>threadstore</h1>
-      <p>Open the link the server printed at start-up (it carries your token).</p>
-    </main>,
+function App() {
+  const [token, setToken] = useState(takeToken);
+  const [refused, setRefused] = useState(false);
+  const clients = useMemo(
+    () =>
+      token ? createClients(token, { onUnauthorized: () => setRefused(true), onConnection: reportConnection }) : null,
+    [token],
   );
-} else {
-  const { queryClient, trpcClient } = createClients(token);
-  root.render(
-    <StrictMode>
-      <QueryClientProvider client={queryClient}>
-        <TRPCProvider trpcClient={trpcClient} queryClient={queryClient}>
-          <App />
-        </TRPCProvider>
-      </QueryClientProvider>
-    </StrictMode>,
+  if (!clients || refused) {
+    return (
+      <SignIn
+        refused={refused}
+        onToken={(next) => {
+          saveToken(next);
+          setRefused(false);
+          setToken(next);
+        }}
+      />
+    );
+  }
+  const signOut = () => {
+    forgetToken();
+    clients.queryClient.clear();
+    setToken(null);
+  };
+  return (
+    <QueryClientProvider client={clients.queryClient}>
+      <TRPCProvider trpcClient={clients.trpcClient} queryClient={clients.queryClient}>
+        <SignOutContext.Provider value={signOut}>
+          <RouterProvider router={router} />
+        </SignOutContext.Provider>
+      </TRPCProvider>
+    </QueryClientProvider>
   );
 }
+
+createRoot(document.getElementById('root') as HTMLElement).render(
+  <StrictMode>
+    <ThemeProvider>
+      <App />
+    </ThemeProvider>
+  </StrictMode>,
+);

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { KEEP_UPDATED_AT_SETTING } from '@threadstore/shared/server';
 
 /** Runs parameterised SQL (`?` placeholders) inside the EntityManager's current transaction. */
 export function query<T>(em: EntityManager, sql: string, params: readonly unknown[] = []): Promise<T[]> {
@@ -38,14 +37,4 @@ export function canonicalJson(value: unknown): string {
 /** Fingerprint of a write's payload: a replay with the same client id must carry the same one. */
 export function requestHash(payload: unknown): string {
   return createHash('sha256').update(canonicalJson(payload)).digest('hex');
-}
-
-/** Runs bookkeeping writes (search documents) that are no edit: `updated_at` stays as it was. Needs a transaction. */
-export async function withUpdatedAtKept<T>(em: EntityManager, work: () => Promise<T>): Promise<T> {
-  await query(em, `select set_config('${KEEP_UPDATED_AT_SETTING}', 'on', true)`);
-  try {
-    return await work();
-  } finally {
-    await query(em, `select set_config('${KEEP_UPDATED_AT_SETTING}', 'off', true)`);
-  }
 }

@@ -3,6 +3,8 @@ import {
   messageAppendInput,
   messageAppendPartsInput,
   messageAppendRoundInput,
+  messageAroundInput,
+  messageAroundPage,
   messageDto,
   messageFinishInput,
   messageIdInput,
@@ -20,6 +22,7 @@ import {
   finishMessage,
   getMessage,
   listMessages,
+  messagesAround,
   recentMessages,
   startMessage,
   updateMessage,
@@ -50,6 +53,11 @@ export const messageRouter = router({
     .input(messageListInput)
     .output(messagePage)
     .query(({ ctx, input }) => listMessages(ctx.em, ctx.userId, input, ctx.listLimits)),
+  /** The page around one message (a search hit), with cursors for `list` in both directions. */
+  around: userProcedure
+    .input(messageAroundInput)
+    .output(messageAroundPage)
+    .query(({ ctx, input }) => messagesAround(ctx.em, ctx.userId, input)),
   recent: userProcedure
     .input(messageRecentInput)
     .output(z.array(messageDto))

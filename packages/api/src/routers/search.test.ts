@@ -1,3 +1,4 @@
+import { messageSearchDocument, titleSearchDocument } from '@threadstore/shared';
 import { createTestDatabase, type TestDatabase } from '@threadstore/shared/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendMessages } from '../services/messages.ts';
@@ -35,13 +36,13 @@ const toolCall = (name: string, input: unknown, output: unknown) => ({
   output,
 });
 
-/** Every text search covers, in SQL: content, parts (which hold the tool inputs and outputs), and the title. */
+/** Every text search covers, in SQL: content and parts (which hold the tool inputs and outputs), never the title. */
 async function ilikeIds(userId: string, q: string): Promise<string[]> {
   const rows = await db.orm.em.fork().execute<{ id: string }[]>(
     `select m.uuid as id from messages m join conversations c on c.uuid = m.conversation_uuid
       where c.user_id = ? and c.deleted_at is null
-        and (m.content ilike ? or m.parts::text ilike ? or c.title ilike ?)`,
-    [userId, `%${q}%`, `%${q}%`, `%${q}%`],
+        and (m.content ilike ? or m.parts::text ilike ?)`,
+    [userId, `%${q}%`, `%${q}%`],
   );
   return rows.map((row) => row.id).sort();
 }
@@ -102,18 +103,7 @@ describe('search.messages over a mixed-language history', () => {
   });
 
   it('finds exactly what ILIKE finds for every 1- and 2-character CJK substring of the fixture', async () => {
-    const texts = [
-      ...fixture.cars,
-      ...fixture.japan,
-      ...fixture.korea,
-      '查到了价格',
-      '二手车 价格',
-      '上海',
-      '特斯拉',
-      '汽车咨询',
-      '旅行',
-      '한국어',
-    ];
+    const texts = [...fixture.cars, ...fixture.japan, ...fixture.korea, '查到了价格', '二手车 价格', '上海', '特斯拉'];
     const queries = new Set<string>();
     for (const line of texts) {
       for (const run of line.match(/[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}ー]+/gu) ??
@@ -175,7 +165,7 @@ describe('search.messages over a mixed-language history', () => {
     expect(await idsOf(alice, '价格', { tool: 'other_tool' })).toEqual([]);
     expect(await idsOf(alice, '价格', { role: 'assistant' })).toEqual([toolMessageId]);
     expect((await idsOf(alice, '价格', { role: 'user' })).length).toBe(1);
-    expect((await idsOf(alice, '汽车', { conversationId: carsId })).length).toBe(5);
+    expect((await idsOf(alice, '汽车', { conversationId: carsId })).length).toBe(2);
     const [hit] = await searchAll(alice, { q: '上海' });
     expect(hit?.matchedIn).toBe('tool');
     const created = hit?.message.createdAt as string;
@@ -255,28 +245,61 @@ describe('search documents follow every write', () => {
     expect(await idsOf(alice, 'guava')).toEqual([]);
   });
 
-  it('titles: the first user message titles earlier messages too, and a rename moves every message', async () => {
+  it('titles: searched as conversations, never as their messages; a rename rewrites no message', async () => {
     const alice = user('dave');
     const conversationId = crypto.randomUUID();
     const system = await alice.message.append({ conversationId, role: 'system', parts: [text('You are helpful')] });
     const first = await alice.message.append({ conversationId, role: 'user', parts: [text('洗衣机坏了怎么办')] });
-    expect(await idsOf(alice, '洗衣机')).toEqual([first.id, system.id].sort());
     const second = await alice.message.append({ conversationId, role: 'user', parts: [text('电冰箱也坏了')] });
-    expect(await idsOf(alice, '洗衣机')).toEqual([first.id, system.id, second.id].sort());
-
-    await alice.conversation.update({ id: conversationId, title: 'Appliance repair 家电维修' });
-    expect(await idsOf(alice, '家电 appliances')).toEqual([first.id, system.id, second.id].sort());
+    expect((await alice.conversation.get({ id: conversationId })).title).toBe('洗衣机坏了怎么办');
     expect(await idsOf(alice, '洗衣机')).toEqual([first.id]);
-    expect(await idsOf(alice, '维修 冰箱')).toEqual([second.id]);
-    await alice.conversation.update({ id: conversationId, title: null });
-    expect(await idsOf(alice, '维修')).toEqual([]);
+    expect(await idsOf(alice, '坏了')).toEqual([first.id, second.id].sort());
+    // A word of the title excluded hides the messages that say it, not the whole conversation.
+    expect(await idsOf(alice, '坏了 -洗衣机')).toEqual([second.id]);
+
+    const rows = () =>
+      db.orm.em
+        .fork()
+        .execute<{ id: string; xmin: string; search: string }[]>(
+          `select uuid as id, xmin::text as xmin, search::text as search from messages where conversation_uuid = ? order by seq`,
+          [conversationId],
+        );
+    const before = await rows();
+    await alice.conversation.update({ id: conversationId, title: 'Appliance repair 家电维修' });
+    expect(await rows()).toEqual(before);
+    expect(await idsOf(alice, '家电 appliances')).toEqual([]);
+    expect((await alice.conversation.list({ q: '家电 appliances' })).items.map((item) => item.id)).toEqual([
+      conversationId,
+    ]);
+    expect(await idsOf(alice, '维修 冰箱')).toEqual([]);
+    expect(await idsOf(alice, '冰箱')).toEqual([second.id]);
     expect(await idsOf(alice, 'helpful')).toEqual([system.id]);
   });
 
-  it('ranks matches in the text above matches in tools and titles, newest first among equals', async () => {
+  it('a title matching a query is one conversation, however many messages it has', async () => {
+    const alice = user('dora');
+    const { id: conversationId } = await alice.conversation.create({ title: '长对话 marathon' });
+    await db.orm.em.fork().transactional((tx) =>
+      appendMessages(
+        tx,
+        'dora',
+        conversationId,
+        Array.from({ length: 300 }, (_, index) => ({
+          body: { role: 'user' as const, parts: [text(`第 ${index} 条 filler`)] },
+          status: 'complete' as const,
+        })),
+      ),
+    );
+    expect(await idsOf(alice, 'marathon')).toEqual([]);
+    expect(await idsOf(alice, '长对话')).toEqual([]);
+    expect((await idsOf(alice, 'filler -marathon')).length).toBe(300);
+    expect((await alice.conversation.list({ q: 'marathon' })).items.map((item) => item.id)).toEqual([conversationId]);
+  });
+
+  it('ranks matches in the text above matches in tools, newest first among equals', async () => {
     const alice = user('erin');
     const titled = (await alice.conversation.create({ title: '火锅' })).id;
-    const inTitle = await alice.message.append({ conversationId: titled, role: 'user', parts: [text('今天吃什么')] });
+    await alice.message.append({ conversationId: titled, role: 'user', parts: [text('今天吃什么')] });
     const other = crypto.randomUUID();
     const inTool = await alice.message.append({
       conversationId: other,
@@ -286,9 +309,9 @@ describe('search documents follow every write', () => {
     const older = await alice.message.append({ conversationId: other, role: 'user', parts: [text('想吃火锅')] });
     const newer = await alice.message.append({ conversationId: other, role: 'user', parts: [text('想吃火锅')] });
     const hits = await searchAll(alice, { q: '火锅' });
-    expect(hits.map((hit) => hit.message.id)).toEqual([newer.id, older.id, inTool.id, inTitle.id]);
-    expect(hits.map((hit) => hit.matchedIn)).toEqual(['text', 'text', 'tool', 'title']);
-    expect(hits[3]?.highlights.map(({ start, end }) => hits[3]?.snippet.slice(start, end))).toEqual(['火锅']);
+    expect(hits.map((hit) => hit.message.id)).toEqual([newer.id, older.id, inTool.id]);
+    expect(hits.map((hit) => hit.matchedIn)).toEqual(['text', 'text', 'tool']);
+    expect(hits[2]?.highlights.map(({ start, end }) => hits[2]?.snippet.slice(start, end))).toEqual(['火锅']);
   });
 });
 
@@ -461,12 +484,55 @@ describe('the migration that adds search', () => {
       await old.orm.migrator.up();
 
       const olga = callerFor(old.orm, 'olga');
-      const hits = await olga.search.messages({ q: '汽车 legacy', tool: 'lookup' });
+      const hits = await olga.search.messages({ q: '汽车', tool: 'lookup' });
       expect(hits.items.map((hit) => hit.message.content)).toEqual(['历史消息里的汽车']);
       expect(hits.items[0]?.message.updatedAt).toBe('2020-01-01T00:00:00.000Z');
       expect((await olga.search.messages({ q: 'archived' })).items).toHaveLength(1);
-      expect((await olga.search.messages({ q: '旧的' })).items).toHaveLength(2);
+      expect((await olga.search.messages({ q: '旧的' })).items).toHaveLength(0);
       expect((await olga.conversation.list({ q: '对话' })).items).toHaveLength(1);
+    } finally {
+      await old.drop();
+    }
+  });
+
+  it('the migration that takes titles out of message documents rewrites them, and its down puts them back', async () => {
+    const old = await createTestDatabase({ fromTemplate: false });
+    try {
+      await old.orm.migrator.up({ to: 'Migration20261122170000' });
+      const em = old.orm.em.fork();
+      const [conversation] = await em.execute<{ uuid: string }[]>(
+        `insert into conversations (user_id, title, search) values ('pia', '旧标题 Heading', ?::tsvector) returning uuid`,
+        [titleSearchDocument('旧标题 Heading')],
+      );
+      // As the earlier code stored them: the message's own document, then the title's.
+      const messages = Array.from({ length: 12_000 }, (_, index) => {
+        const content = index === 0 ? '正文里的汽车' : `filler ${index}`;
+        return { content, seq: index + 1, search: messageSearchDocument({ content, parts: [text(content)] }) };
+      });
+      await em.execute(
+        `insert into messages (conversation_uuid, role, content, parts, seq, updated_at, search)
+         select ?, 'user', r.content, jsonb_build_array(jsonb_build_object('type', 'text', 'text', r.content)), r.seq,
+                '2020-01-01T00:00:00Z', r.search::tsvector || c.search
+           from jsonb_to_recordset(?::jsonb) as r(content text, seq bigint, search text), conversations c
+          where c.uuid = ?`,
+        [conversation?.uuid, JSON.stringify(messages), conversation?.uuid],
+      );
+      const pia = callerFor(old.orm, 'pia');
+      expect((await pia.search.messages({ q: 'heading', limit: 5 })).items).toHaveLength(5);
+
+      await old.orm.migrator.up();
+      expect((await pia.search.messages({ q: 'heading' })).items).toEqual([]);
+      expect((await pia.search.messages({ q: '汽车' })).items.map((hit) => hit.message.content)).toEqual([
+        '正文里的汽车',
+      ]);
+      expect((await pia.conversation.list({ q: 'heading' })).items).toHaveLength(1);
+      const [kept] = await em.execute<{ n: string }[]>(
+        `select count(*) as n from messages where updated_at = '2020-01-01T00:00:00Z'`,
+      );
+      expect(Number(kept?.n)).toBe(12_000);
+
+      await old.orm.migrator.down();
+      expect((await pia.search.messages({ q: 'heading', limit: 5 })).items).toHaveLength(5);
     } finally {
       await old.drop();
     }

@@ -14,7 +14,7 @@ import type { z } from 'zod';
 import { DEFAULT_LIST_LIMITS, type ListLimits } from '../context.ts';
 import { decodeCursor, encodeCursor, isIdText, isTimestampText } from '../cursor.ts';
 import { conflict, notFound } from '../errors.ts';
-import { query, queryOne, requestHash, toIso, toIsoOrNull, withUpdatedAtKept } from '../sql.ts';
+import { query, queryOne, requestHash, toIso, toIsoOrNull } from '../sql.ts';
 import { externalId, whereConversation } from './ids.ts';
 
 export const CONVERSATION_COLUMNS = `${externalId('c')} as id, c.uuid, c.user_id as "userId", c.title, c.metadata, c.pinned, c.tags,
@@ -226,10 +226,10 @@ export async function updateConversation(
 ): Promise<ConversationDto> {
   const sets: string[] = [];
   const params: unknown[] = [];
-  const titleDocument = input.title === undefined ? undefined : titleSearchDocument(input.title);
   if (input.title !== undefined) {
+    // Only the conversation's own document: messages are searched for what they say, so a rename rewrites none.
     sets.push('title = ?', 'search = ?::tsvector');
-    params.push(input.title, titleDocument);
+    params.push(input.title, titleSearchDocument(input.title));
   }
   if (input.metadata !== undefined) {
     sets.push('metadata = ?::jsonb');
@@ -254,31 +254,10 @@ export async function updateConversation(
       returning ${CONVERSATION_COLUMNS}`,
     [...params, ...where.params, userId, input.expectedVersion ?? null, input.expectedVersion ?? null],
   );
-  if (row) {
-    if (titleDocument !== undefined) await retitleMessages(em, row.uuid, titleDocument);
-    return toConversationDto(row);
-  }
+  if (row) return toConversationDto(row);
   const current = await getConversation(em, userId, input.id);
   throw conflict(
     `expectedVersion: conversation ${input.id} is at version ${current.version}, not ${input.expectedVersion}`,
-  );
-}
-
-/**
- * Gives the messages of the conversation (its internal uuid) a new title document. Every message's search document ends with its
- * conversation's title (weight D, the only D lexemes in it), rather than the title being matched from the
- * conversations table at query time: so a query whose words are split between the title and a message, or that
- * excludes a title word, is still one GIN lookup with one ranking. A rename pays for that by rewriting the
- * conversation's documents in its own transaction, in SQL, without tokenizing the messages again (`ts_filter`
- * keeps the A-C lexemes).
- */
-export async function retitleMessages(em: EntityManager, conversationId: string, titleDocument: string): Promise<void> {
-  await withUpdatedAtKept(em, () =>
-    query(
-      em,
-      `update messages m set search = ts_filter(m.search, '{a,b,c}') || ?::tsvector where m.conversation_uuid = ?`,
-      [titleDocument, conversationId],
-    ),
   );
 }
 

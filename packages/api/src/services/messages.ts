@@ -11,6 +11,7 @@ import {
   type MessageStatus,
   mergeMetadata,
   type messageAppendPartsInput,
+  type messageAroundInput,
   type messageFinishInput,
   type messageListInput,
   messageParts,
@@ -25,7 +26,7 @@ import { DEFAULT_LIST_LIMITS, type ListLimits } from '../context.ts';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
 import { badRequest, conflict, notFound } from '../errors.ts';
 import { query, queryOne, requestHash, toIso } from '../sql.ts';
-import { lockConversation, retitleMessages, titleFromText } from './conversations.ts';
+import { lockConversation, titleFromText } from './conversations.ts';
 import { conversationUuid, externalId, whereMessage } from './ids.ts';
 
 // Ids as the client gave them: the message's, and its conversation's (one index lookup per row, on its key).
@@ -119,7 +120,6 @@ export async function appendMessages(
   const title =
     !titled && firstUser ? titleFromText(firstUser.body.content ?? deriveContent(firstUser.body.parts)) : null;
   const titleDocument = titleSearchDocument(title);
-  if (title !== null) await retitleMessages(em, conversation, titleDocument);
   const position = await queryOne<{ seq: string }>(
     em,
     `update conversations set message_seq = message_seq + ?, message_count = message_count + ?,
@@ -150,12 +150,12 @@ export async function appendMessages(
     em,
     `insert into messages as m (uuid, client_id, conversation_uuid, role, content, parts, attachments, metadata, status, seq, request_hash, created_at, updated_at, search)
      select r.uuid, r.client_id, ?, r.role, r.content, r.parts, r.attachments, r.metadata, r.status, r.seq, r.request_hash,
-            clock_timestamp(), clock_timestamp(), r.search::tsvector || (select c.search from conversations c where c.uuid = ?)
+            clock_timestamp(), clock_timestamp(), r.search::tsvector
        from jsonb_to_recordset(?::jsonb) as r(uuid uuid, client_id text, role text, content text, parts jsonb, attachments jsonb,
                                               metadata jsonb, status text, seq bigint, request_hash text, search text)
       order by r.seq
      returning ${MESSAGE_COLUMNS}`,
-    [conversation, conversation, JSON.stringify(records)],
+    [conversation, JSON.stringify(records)],
   );
   return rows.sort((a, b) => Number(a.seq) - Number(b.seq)).map(toMessageDto);
 }
@@ -205,6 +205,35 @@ export async function listMessages(
   const nextCursor = (cut || rows.length > input.limit) && edge ? encodeCursor([Number(edge.seq)]) : null;
   if (!forward) page.reverse();
   return { items: page.map(toMessageDto), nextCursor };
+}
+
+/**
+ * The message and up to `limit` messages on each side, in order, with `message.list` cursors to page on from
+ * either end: how a search hit thousands of messages back opens in place.
+ */
+export async function messagesAround(
+  em: EntityManager,
+  userId: string,
+  input: z.infer<typeof messageAroundInput>,
+): Promise<{ items: MessageDto[]; olderCursor: string | null; newerCursor: string | null }> {
+  const target = await findMessage(em, userId, input.id);
+  const side = (bound: string, order: 'asc' | 'desc') =>
+    query<MessageRow>(
+      em,
+      `select ${MESSAGE_COLUMNS} from messages m where m.conversation_uuid = ? and m.seq ${bound} ?
+        order by m.seq ${order} limit ?`,
+      [target.conversationUuid, target.seq, input.limit + 1],
+    );
+  const [older, newer] = await Promise.all([side('<', 'desc'), side('>', 'asc')]);
+  const before = older.slice(0, input.limit).reverse();
+  const after = newer.slice(0, input.limit);
+  const first = before[0] ?? target;
+  const last = after.at(-1) ?? target;
+  return {
+    items: [...before, target, ...after].map(toMessageDto),
+    olderCursor: older.length > input.limit ? encodeCursor([Number(first.seq)]) : null,
+    newerCursor: newer.length > input.limit ? encodeCursor([Number(last.seq)]) : null,
+  };
 }
 
 export async function recentMessages(
@@ -306,7 +335,7 @@ async function saveParts(
     params.push(changes.metadata === null ? null : JSON.stringify(changes.metadata));
   }
   if (changes.parts !== undefined || changes.content !== undefined) {
-    // The search document follows the text and parts in the same statement; the title part comes from the conversation.
+    // The search document follows the text and parts in the same statement.
     const stored =
       changes.parts === undefined || changes.content === undefined
         ? await queryOne<{ content: string | null; parts: MessagePart[] }>(
@@ -315,7 +344,7 @@ async function saveParts(
             [uuid],
           )
         : undefined;
-    sets.push('search = ?::tsvector || (select c.search from conversations c where c.uuid = m.conversation_uuid)');
+    sets.push('search = ?::tsvector');
     params.push(
       messageSearchDocument({
         content: changes.content !== undefined ? changes.content : (stored?.content ?? null),

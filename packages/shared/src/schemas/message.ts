@@ -119,3 +119,15 @@ export const messageDto = z.object({
 export type MessageDto = z.infer<typeof messageDto>;
 export const messagePage = page(messageDto);
 export const appendRoundResult = z.object({ user: messageDto, assistant: messageDto });
+
+/** `message.around`: the page of history around one message, to open a conversation at a search hit. */
+export const messageAroundInput = messageIdInput.extend({
+  /** Messages on each side of it. */
+  limit: z.number().int().min(1).max(100).default(30),
+});
+/** In order; the cursors continue with `message.list` (`older` and `newer`), null at either end. */
+export const messageAroundPage = z.object({
+  items: z.array(messageDto),
+  olderCursor: z.string().nullable(),
+  newerCursor: z.string().nullable(),
+});

@@ -345,8 +345,8 @@ export function messageToolNames(parts: readonly MessagePart[]): string[] {
 }
 
 /**
- * A message's own search document. The stored one is this `||` its conversation's title document (weight D);
- * every other lexeme is A, B or C, so `ts_filter(search, '{a,b,c}')` takes the title back out.
+ * A message's search document: what it says, weights A-C. Its conversation's title is not in it (titles are
+ * searched as conversations, weight D in their own document), so a rename rewrites no message.
  */
 export function messageSearchDocument(message: { content: string | null; parts: readonly MessagePart[] }): string {
   const tools = messageToolNames(message.parts).map((name) => ({ lexeme: toolLexeme(name), weight: 'B' as const }));

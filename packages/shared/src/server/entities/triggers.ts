@@ -3,7 +3,7 @@ import type { TriggerDef } from '@mikro-orm/core';
 /**
  * The seeds keep `updated_at` current with a BEFORE UPDATE trigger, so raw SQL writes get it too, not only ORM
  * flushes. An update that sets `updated_at` itself keeps its value (imports carry their original times), and so
- * does bookkeeping that is no edit (search documents) run under `withUpdatedAtKept`.
+ * does bookkeeping that is no edit (a migration rewriting search documents) under KEEP_UPDATED_AT_SETTING.
  */
 export function touchUpdatedAt(name: string): TriggerDef {
   return {
