@@ -498,7 +498,8 @@ describe('the migration that adds search', () => {
   it('the migration that takes titles out of message documents rewrites them, and its down puts them back', async () => {
     const old = await createTestDatabase({ fromTemplate: false });
     try {
-      await old.orm.migrator.up({ to: 'Migration20261122170000' });
+      // The last migration before this one (client ids), so today's procedures can read the rows it finds.
+      await old.orm.migrator.up({ to: 'Migration20261201100000' });
       const em = old.orm.em.fork();
       const [conversation] = await em.execute<{ uuid: string }[]>(
         `insert into conversations (user_id, title, search) values ('pia', '旧标题 Heading', ?::tsvector) returning uuid`,
