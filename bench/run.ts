@@ -4,7 +4,6 @@
 // bench/results/<date>.json. `pnpm bench --quick` runs fewer calls and a smaller search corpus.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,7 +11,7 @@ import { PostgresChatMessageHistory } from '@langchain/community/stores/message/
 import { AIMessage, HumanMessage } from '@langchain/core/messages';
 import { percentiles, type Timing } from '@threadstore/server/bench';
 import { titleSearchDocument } from '@threadstore/shared';
-import { createMigratedDatabase, databaseUrl, runAdmin, throwawayServer } from '@threadstore/shared/server';
+import { createMigratedDatabase, databaseUrl, freePort, runAdmin, throwawayServer } from '@threadstore/shared/server';
 import pg from 'pg';
 
 const quick = process.argv.includes('--quick');
@@ -71,15 +70,6 @@ await rawPool.query(`
 // ---------------------------------------------------------------------------------------------------------------
 // threadstore: the server as users start it, in a process of its own, logging as it does by default.
 
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'threadstore-bench-'));
 const port = await freePort();
 const logFile = path.join(dataDir, 'server.log');

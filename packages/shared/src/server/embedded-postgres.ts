@@ -228,7 +228,8 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   return { url, stop };
 }
 
-function freePort(): Promise<number> {
+/** A TCP port on 127.0.0.1 that nothing listens on right now. */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once('error', reject);

@@ -4,6 +4,7 @@ export { createMigratedDatabase, databaseUrl, dropDatabase, runAdmin, throwawayS
 export {
   DatabaseStartError,
   type EmbeddedDatabase,
+  freePort,
   startEmbeddedPostgres,
   startThrowawayPostgres,
 } from './embedded-postgres.ts';
