@@ -69,6 +69,13 @@ describe('message parts', () => {
     expect(messageParts.safeParse([{ ...call, output: 'too early' }]).success).toBe(false);
   });
 
+  it('reports a part that is not an object as an issue, never as a crash of the whole-message checks', () => {
+    for (const part of [[], null, 7, 'text']) {
+      const result = messageParts.safeParse([part, { type: 'text', text: 'fine' }]);
+      expect(result.error?.issues.map((issue) => issue.path.join('.'))).toEqual(['0.type']);
+    }
+  });
+
   it('orders tool states: forward only, the outcomes final', () => {
     // input-streaming, input-available, approval-requested, approval-responded, then the three outcomes.
     const rank = (state: (typeof TOOL_STATES)[number]) => Math.min(TOOL_STATES.indexOf(state), 4);

@@ -375,6 +375,8 @@ export const messageParts = z
   .array(messagePart)
   .max(10_000)
   .superRefine((parts, ctx) => {
+    // zod runs this even when a part failed its own check; a part that is not even an object was reported there.
+    if (!parts.every((part) => isObject(part) && typeof part.type === 'string')) return;
     const started = new Set<string>();
     parts.forEach((part, index) => {
       if (isToolCallPart(part)) {
