@@ -75,7 +75,7 @@ const port = await freePort();
 const logFile = path.join(dataDir, 'server.log');
 const logFd = openSync(logFile, 'a');
 const startedAt = performance.now();
-const server: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'apps/server/src/main.ts'], {
+const server: ChildProcess = spawn(process.execPath, ['apps/server/src/main.ts'], {
   cwd: root,
   env: {
     ...process.env,

@@ -45,8 +45,8 @@ async function main(): Promise<void> {
   }, 60_000);
   sweeper.unref();
 
-  // A supervisor signals the whole process group (pnpm, tsx and this process each get it, and tsx passes its
-  // copy on): every signal after the first is ignored, never left to the default action that kills at once.
+  // A supervisor signals the whole process group (pnpm and this process each get it, and pnpm may pass its copy
+  // on): every signal after the first is ignored, never left to the default action that kills at once.
   let shuttingDown = false;
   const exit = (code: number) => log.flush(() => process.exit(code));
   const shutdown = async (signal: string) => {
