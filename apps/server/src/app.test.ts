@@ -1,4 +1,4 @@
-import { createToken, revokeToken } from '@threadstore/api';
+import { createToken, revokeToken, TOKEN_CACHE_MS } from '@threadstore/api';
 import { initOrm } from '@threadstore/shared/server';
 import { createTestDatabase, type TestDatabase } from '@threadstore/shared/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -100,6 +100,15 @@ describe('bearer tokens', () => {
       .execute<{ last_used_at: Date | null }[]>('select last_used_at from api_tokens where id = ?', [record.id]);
     expect(row?.last_used_at).not.toBeNull();
     expect(await revokeToken(db.orm.em.fork(), record.id)).toBe(true);
+    expect((await get('conversation.list', token)).status).toBe(401);
+  });
+
+  it('refuses a token revoked by another process within a second', async () => {
+    const { token, record } = await createToken(db.orm.em.fork(), { kind: 'user', userId: 'zoe' });
+    expect((await get('conversation.list', token)).status).toBe(200);
+    // What `pnpm threadstore token revoke` does from its own process: this process's cache is not told.
+    await db.orm.em.fork().execute('update api_tokens set revoked_at = now() where id = ?', [record.id]);
+    await new Promise((resolve) => setTimeout(resolve, TOKEN_CACHE_MS + 50));
     expect((await get('conversation.list', token)).status).toBe(401);
   });
 

@@ -22,6 +22,7 @@ export {
   hashToken,
   listTokens,
   revokeToken,
+  TOKEN_CACHE_MS,
   type TokenRecord,
 } from './tokens.ts';
 

@@ -58,6 +58,7 @@ export async function listTokens(em: EntityManager): Promise<TokenRecord[]> {
 /** Revokes by id; returns false when no live token has that id. */
 export async function revokeToken(em: EntityManager, id: string): Promise<boolean> {
   const revoked = await em.nativeUpdate(ApiToken, { id, revokedAt: null }, { revokedAt: new Date() });
+  revokedInThisProcess.add(id);
   return revoked > 0;
 }
 
@@ -65,19 +66,57 @@ export async function countLiveTokens(em: EntityManager): Promise<number> {
   return em.count(ApiToken, { revokedAt: null });
 }
 
+/**
+ * How long a resolved token is trusted without asking the database again. A revocation made by another process
+ * (the command line) takes effect within this time; one made in this process takes effect at once.
+ */
+export const TOKEN_CACHE_MS = 1_000;
+const TOKEN_CACHE_ENTRIES = 10_000;
+
+interface CachedIdentity {
+  identity: Identity;
+  expiresAt: number;
+}
+
+/** Per database: a process serving several (the tests) must not answer one database's token from another. */
+const identityCaches = new WeakMap<MikroORM, Map<string, CachedIdentity>>();
+
+function cacheOf(orm: MikroORM): Map<string, CachedIdentity> {
+  let cache = identityCaches.get(orm);
+  if (!cache) {
+    cache = new Map();
+    identityCaches.set(orm, cache);
+  }
+  return cache;
+}
+
+/** Revocations are rare: remembering their ids is cheaper than finding each cache that holds the token. */
+const revokedInThisProcess = new Set<string>();
+
 /** Resolves an `Authorization: Bearer ...` header to an identity; null when absent, unknown or revoked. */
 export async function authenticate(orm: MikroORM, authorization: string | undefined): Promise<Identity | null> {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
   if (!match?.[1]) return null;
+  const tokenHash = hashToken(match[1]);
+  const cache = cacheOf(orm);
+  const now = Date.now();
+  const cached = cache.get(tokenHash);
+  if (cached && cached.expiresAt > now && !revokedInThisProcess.has(cached.identity.tokenId)) return cached.identity;
+  cache.delete(tokenHash);
+
   const em = orm.em.fork();
   const rows = await em.execute<{ id: string; kind: ApiTokenKind; user_id: string | null; stale: boolean }[]>(
     `select id, kind, user_id, (last_used_at is null or last_used_at < now() - interval '1 minute') as stale
        from api_tokens where token_hash = ? and revoked_at is null`,
-    [hashToken(match[1])],
+    [tokenHash],
   );
   const row = rows[0];
   if (!row) return null;
   // last_used_at is kept to the minute, so a busy token does not write a row on every request.
   if (row.stale) await em.execute('update api_tokens set last_used_at = now() where id = ?', [row.id]);
-  return { tokenId: row.id, kind: row.kind, userId: row.user_id };
+  const identity: Identity = { tokenId: row.id, kind: row.kind, userId: row.user_id };
+  // Only live tokens are kept: a token created by the command line works on its very first request.
+  if (cache.size >= TOKEN_CACHE_ENTRIES) cache.delete(cache.keys().next().value as string);
+  cache.set(tokenHash, { identity, expiresAt: now + TOKEN_CACHE_MS });
+  return identity;
 }
