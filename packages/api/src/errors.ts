@@ -13,6 +13,7 @@ import {
 import { TRPCError } from '@trpc/server';
 
 const UNAVAILABLE_MESSAGE = 'The database is unreachable; retry shortly.';
+const BUSY_MESSAGE = 'Every database connection is busy; retry shortly.';
 const INVALID_VALUE = 'A value in the input cannot be stored as given.';
 const DATA_EXCEPTION_MESSAGES: Record<string, string> = {
   '22P02': 'A value is not in the format its field needs (a uuid, a number or JSON).',
@@ -45,7 +46,7 @@ function isNetworkError(error: unknown): boolean {
   const code = (error as NodeJS.ErrnoException).code;
   if (code && ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE'].includes(code))
     return true;
-  return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|timeout exceeded when trying to connect|Connection terminated|connection is closed|Client has encountered a connection error/i.test(
+  return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|Connection terminated|connection is closed|Client has encountered a connection error/i.test(
     error.message,
   );
 }
@@ -81,6 +82,10 @@ export function toTRPCError(error: unknown): TRPCError {
   }
   if (error instanceof NotFoundError) {
     return new TRPCError({ code: 'NOT_FOUND', message: error.message, cause });
+  }
+  // pg-pool's words for a call that waited its whole acquire timeout for a free connection (see orm.ts).
+  if (cause && /timeout exceeded when trying to connect/i.test(cause.message)) {
+    return new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: BUSY_MESSAGE, cause });
   }
   if (error instanceof ConnectionException || isNetworkError(error)) {
     return new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: UNAVAILABLE_MESSAGE, cause });

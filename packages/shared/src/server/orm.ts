@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { Migrator } from '@mikro-orm/migrations';
 import { defineConfig, MikroORM, type Options } from '@mikro-orm/postgresql';
-import type pg from 'pg';
+import pg from 'pg';
 import { entities } from './entities/index.ts';
 import type { Env } from './env.ts';
 
@@ -11,6 +11,7 @@ export interface OrmSettings {
   clientUrl: string;
   poolMax?: number;
   connectTimeoutMs?: number;
+  acquireTimeoutMs?: number;
   statementTimeoutMs?: number;
   idleInTransactionTimeoutMs?: number;
   debug?: boolean;
@@ -21,6 +22,7 @@ export function ormSettingsFromEnv(env: Env, clientUrl: string): OrmSettings {
     clientUrl,
     poolMax: env.DB_POOL_MAX,
     connectTimeoutMs: env.DB_CONNECT_TIMEOUT_MS,
+    acquireTimeoutMs: env.DB_POOL_ACQUIRE_TIMEOUT_MS,
     statementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS,
     idleInTransactionTimeoutMs: env.DB_IDLE_IN_TRANSACTION_TIMEOUT_MS,
   };
@@ -48,6 +50,21 @@ function reclaimEndedClients(pool: pg.Pool): void {
   });
 }
 
+/**
+ * pg-pool applies its `connectionTimeoutMillis` both to opening a connection and to waiting for a free one, so
+ * a burst of calls on a healthy database failed as if the database were down. The pool's timeout is the wait
+ * for a free connection; each client's own is the connect timeout, so an unreachable database still fails fast.
+ */
+function clientWithConnectTimeout(connectTimeoutMs: number): typeof pg.Client {
+  return class ConnectTimeoutClient extends pg.Client {
+    // pg-pool passes its options with `password` made non-enumerable (kept out of stack traces), so a spread
+    // alone would drop it.
+    constructor(config: pg.ClientConfig = {}) {
+      super({ ...config, password: config.password, connectionTimeoutMillis: connectTimeoutMs });
+    }
+  };
+}
+
 /** The one MikroORM configuration: the server, the CLI and the tests all build theirs here. */
 export function ormOptions(settings: OrmSettings): Options {
   return defineConfig({
@@ -64,10 +81,11 @@ export function ormOptions(settings: OrmSettings): Options {
       allOrNothing: true,
       silent: true,
     },
-    pool: { min: 0, max: settings.poolMax ?? 10 },
+    pool: { min: 0, max: settings.poolMax ?? 20 },
     // A database that cannot be reached fails fast (SERVICE_UNAVAILABLE) instead of hanging a request.
     driverOptions: {
-      connectionTimeoutMillis: settings.connectTimeoutMs ?? 3000,
+      connectionTimeoutMillis: settings.acquireTimeoutMs ?? 10000,
+      Client: clientWithConnectTimeout(settings.connectTimeoutMs ?? 3000),
       statement_timeout: settings.statementTimeoutMs ?? 15000,
       idle_in_transaction_session_timeout: settings.idleInTransactionTimeoutMs ?? 30000,
       application_name: 'threadstore',

@@ -28,9 +28,7 @@ export async function createTestDatabase(options: { fromTemplate?: boolean } = {
   const template = options.fromTemplate === false ? 'template0' : inject('templateDatabase');
   await runAdmin(adminUrl, `create database "${name}" template "${template}"`);
   const url = databaseUrl(adminUrl, name);
-  // pg-pool counts the wait for a free client against the connect timeout: a test that queues 100 writes on 20
-  // connections of a loaded machine would see 503s that say nothing about the code (see issue 13's note).
-  const orm = await initOrm({ clientUrl: url, poolMax: 20, connectTimeoutMs: 15_000 });
+  const orm = await initOrm({ clientUrl: url, poolMax: 20 });
   return {
     name,
     url,
