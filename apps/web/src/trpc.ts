@@ -51,6 +51,8 @@ export function createClients(token: string, events: ClientEvents) {
         headers: () => ({ authorization: `Bearer ${token}` }),
         // GET URLs of a batch stay short of proxies' limits; larger batches go as several requests.
         maxURLLength: 4000,
+        // The server refuses a batch of more than MAX_BATCH_SIZE calls (32 by default): bulk actions split.
+        maxItems: 32,
       }),
     ],
   });

@@ -102,6 +102,18 @@ describe('every message procedure over HTTP', () => {
     expect((await historyOf(conversationId)).map((message) => message.content)).toEqual(['uno', 'three']);
   });
 
+  it('sends more calls than the server takes in one batch as several batches', async () => {
+    const recorder = recordingFetch();
+    const client = fastClient({ url: server.url, token: aliceToken, fetch: recorder.fetch });
+    const conversation = await client.conversation.create.mutate({ title: 'fifty reads' });
+    const reads = await Promise.all(
+      Array.from({ length: 50 }, () => client.conversation.get.query({ id: conversation.id })),
+    );
+    expect(reads.map((read) => read.id)).toEqual(Array(50).fill(conversation.id));
+    const batches = recorder.requests.slice(1).map((request) => request.path.split(',').length);
+    expect(batches).toEqual([32, 18]);
+  });
+
   it('streams a reply: start, checkpoint at an index, finish', async () => {
     const conversationId = crypto.randomUUID();
     const { id } = await alice.message.start.mutate({ conversationId, parts: [text('收到')] });

@@ -25,6 +25,8 @@ export function createThreadstoreClient(options: ThreadstoreClientOptions): Thre
         fetch: failOnGatewayErrors(options.fetch ?? fetch),
         // Batched queries travel in the URL; stay well under Node's 16 KB header limit.
         maxURLLength: 8000,
+        // The server refuses a batch of more than MAX_BATCH_SIZE calls (32 by default): larger ones split.
+        maxItems: 32,
       }),
     ],
   });
