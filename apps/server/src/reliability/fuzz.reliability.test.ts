@@ -230,7 +230,7 @@ it('never answers 5xx or internal text, and refused calls change nothing', async
       `${(peakRss / 1024 / 1024).toFixed(0)} MB`,
   );
   expect(largestBatch).toBeLessThan(32 * 100 * 8 * 1024);
-  // What hostile input may add to the server's memory, whatever the runtime's own footprint (tsx transpiles at
-  // start: its baseline is in the figures above).
+  // What hostile input may add to the server's memory, whatever the runtime's own footprint (its baseline is in
+  // the figures above).
   expect(peakRss - startRss).toBeLessThan(200 * 1024 * 1024);
 }, 600_000);
