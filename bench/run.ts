@@ -13,6 +13,7 @@ import { percentiles, type Timing } from '@threadstore/server/bench';
 import { titleSearchDocument } from '@threadstore/shared';
 import { createMigratedDatabase, databaseUrl, freePort, runAdmin, throwawayServer } from '@threadstore/shared/server';
 import pg from 'pg';
+import { explainScenarios, plansMarkdown, type ScenarioPlans } from './explain.ts';
 
 const quick = process.argv.includes('--quick');
 const RUNS = quick ? 60 : 300;
@@ -30,6 +31,7 @@ interface Row {
   serverPeakRssMb?: number;
 }
 const rows: Row[] = [];
+let plans: ScenarioPlans[] = [];
 const log = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -473,6 +475,21 @@ try {
     threadstore: () => call('conversation.list', { limit: 30, q: '天气' }, 'GET'),
     raw: () => rawPool.query(`${RAW_SIDEBAR} and title ilike $2 ${RAW_SIDEBAR_ORDER}`, [USER, '%天气%']),
   });
+
+  log('query plans of each scenario (auto_explain: EXPLAIN ANALYZE, BUFFERS of every statement)');
+  plans = await explainScenarios(databaseUrl(adminUrl, names.threadstore), USER, {
+    'append one message': (api) =>
+      api.message.append({ conversationId: appendTs, role: 'user', parts: [{ type: 'text', text: userText(0) }] }),
+    'append one round': (api) => api.message.appendRound(roundInput(roundTs, 0)),
+    'history: newest 50 of 100,000': (api) => api.message.list({ conversationId: deep, direction: 'older', limit: 50 }),
+    'history: 50 from the middle of 100,000': (api) =>
+      api.message.list({ conversationId: deep, direction: 'older', limit: 50, cursor: middleCursor ?? undefined }),
+    'history: oldest 50 of 100,000': (api) => api.message.list({ conversationId: deep, direction: 'newer', limit: 50 }),
+    'sidebar: first page of 10,000 conversations': (api) => api.conversation.list({ limit: 30 }),
+    'sidebar: a page 5,000 conversations deep': (api) =>
+      api.conversation.list({ limit: 30, cursor: deepCursor ?? undefined }),
+    'sidebar: title filter over 10,000 conversations': (api) => api.conversation.list({ limit: 30, q: '天气' }),
+  });
 } finally {
   server.kill('SIGTERM');
   await new Promise((resolve) => server.once('exit', resolve));
@@ -541,6 +558,8 @@ mkdirSync(path.join(root, 'bench/results'), { recursive: true });
 const file = path.join(root, 'bench/results', `${new Date().toISOString().slice(0, 10)}.json`);
 writeFileSync(
   file,
-  `${JSON.stringify({ date: new Date().toISOString(), quick, machine, coldStartMs, rows }, null, 2)}\n`,
+  `${JSON.stringify({ date: new Date().toISOString(), quick, machine, coldStartMs, rows, plans }, null, 2)}\n`,
 );
-console.log(`\nwritten to ${path.relative(root, file)}`);
+const plansFile = file.replace(/\.json$/, '.plans.md');
+writeFileSync(plansFile, `# Query plans, ${new Date().toISOString().slice(0, 10)}\n\n${plansMarkdown(plans)}\n`);
+console.log(`\nwritten to ${path.relative(root, file)} and ${path.relative(root, plansFile)}`);
