@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PostgresChatMessageHistory } from '@langchain/community/stores/message/postgres';
 import { AIMessage, HumanMessage } from '@langchain/core/messages';
-import { percentiles, type Timing } from '@threadstore/server/bench';
+import { percentiles, serverDir, serverNodeArguments, type Timing } from '@threadstore/server/bench';
 import { titleSearchDocument } from '@threadstore/shared';
 import { createMigratedDatabase, databaseUrl, freePort, runAdmin, throwawayServer } from '@threadstore/shared/server';
 import pg from 'pg';
@@ -77,8 +77,8 @@ const port = await freePort();
 const logFile = path.join(dataDir, 'server.log');
 const logFd = openSync(logFile, 'a');
 const startedAt = performance.now();
-const server: ChildProcess = spawn(process.execPath, ['apps/server/src/main.ts'], {
-  cwd: root,
+const server: ChildProcess = spawn(process.execPath, serverNodeArguments(), {
+  cwd: serverDir,
   env: {
     ...process.env,
     DATABASE_URL: databaseUrl(adminUrl, names.threadstore),

@@ -2,6 +2,8 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { createMigratedDatabase, dropDatabase, throwawayServer } from '@threadstore/shared/server';
 
+export { serverDir, serverNodeArguments } from '../src/server-command.ts';
+
 export interface BenchDatabase {
   orm: MikroORM;
   close(): Promise<void>;

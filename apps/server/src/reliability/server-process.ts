@@ -3,9 +3,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const serverDir = fileURLToPath(new URL('../../', import.meta.url));
+import { serverDir, serverNodeArguments } from '../server-command.ts';
 
 export interface ServerProcess {
   base: string;
@@ -22,7 +20,7 @@ export async function startServerProcess(
   env: Record<string, string> = {},
 ): Promise<ServerProcess> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'threadstore-server-'));
-  const child = spawn(process.execPath, ['src/main.ts'], {
+  const child = spawn(process.execPath, serverNodeArguments(), {
     cwd: serverDir,
     env: { ...process.env, DATABASE_URL: databaseUrl, PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
