@@ -1,14 +1,12 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
-import type { ApiTokenKind } from '@threadstore/shared';
 import { DEFAULT_INPUT_LIMITS, type InputLimits } from './input-guard.ts';
 
 /** Who is calling: resolved from the bearer token by the HTTP layer, or built directly by tests. */
-export interface Identity {
-  tokenId: string;
-  kind: ApiTokenKind;
-  /** The user a user token belongs to; null for service tokens, which name a user per call. */
-  userId: string | null;
-}
+export type Identity =
+  /** A user token acts for the user it belongs to. */
+  | { tokenId: string; kind: 'user'; userId: string }
+  /** A service token names the user it acts for in each call. */
+  | { tokenId: string; kind: 'service'; userId: null };
 
 export interface Logger {
   info(obj: object, msg?: string): void;
@@ -66,5 +64,8 @@ export function createInnerContext(options: {
   };
 }
 
-/** The full context: the inner part plus what the HTTP layer knows about the request. */
-export type Context = InnerContext & { request?: { id: string; ip?: string } };
+/**
+ * What every procedure gets. The HTTP layer builds it with the request's own logger, so every line a procedure
+ * logs carries the request id.
+ */
+export type Context = InnerContext;
