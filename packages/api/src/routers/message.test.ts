@@ -24,6 +24,25 @@ async function allMessages(caller: ReturnType<typeof user>, conversationId: stri
 }
 
 describe('message.append', () => {
+  it("leaves the conversation's version alone: a writer's expectedVersion still holds after messages arrive", async () => {
+    const alice = user('alice');
+    const conversation = await alice.conversation.create({ title: 'versioned' });
+    await alice.message.append({ conversationId: conversation.id, role: 'user', parts: [text('one')] });
+    await alice.message.appendRound({
+      conversationId: conversation.id,
+      user: { role: 'user', parts: [text('two')] },
+      assistant: { role: 'assistant', parts: [text('three')] },
+    });
+    const after = await alice.conversation.get({ id: conversation.id });
+    expect(after).toMatchObject({ version: conversation.version, messageCount: 3 });
+    const renamed = await alice.conversation.update({
+      id: conversation.id,
+      title: 'renamed',
+      expectedVersion: conversation.version,
+    });
+    expect(renamed.version).toBe(conversation.version + 1);
+  });
+
   it('auto-creates the conversation, titles it from the first user message, and derives content', async () => {
     const alice = user('alice');
     const conversationId = crypto.randomUUID();
