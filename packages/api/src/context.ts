@@ -18,8 +18,8 @@ const silentLogger: Logger = { info() {}, warn() {}, error() {} };
 
 /** What the server counts (its metrics); calls made outside it count nothing. */
 export interface Observer {
-  /** A transaction is run again after a serialization failure or a deadlock. */
-  transactionRetried(procedure: string, reason: 'serialization' | 'deadlock'): void;
+  /** A transaction is run again after a serialization failure, a deadlock or a lost race to store the same id. */
+  transactionRetried(procedure: string, reason: 'serialization' | 'deadlock' | 'replay'): void;
   /** A call ended: its procedure, its outcome ("OK" or the tRPC code) and how long it took. */
   callFinished(procedure: string, code: string, seconds: number): void;
 }

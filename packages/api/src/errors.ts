@@ -72,7 +72,11 @@ export function toTRPCError(thrown: unknown): TRPCError {
   if (error instanceof UniqueConstraintViolationException) {
     return new TRPCError({ code: 'CONFLICT', message: 'That id or name is already taken.', cause });
   }
-  if (error instanceof DeadlockException || error instanceof LockWaitTimeoutException) {
+  if (
+    error instanceof DeadlockException ||
+    error instanceof LockWaitTimeoutException ||
+    error instanceof ConcurrentReplay
+  ) {
     return new TRPCError({ code: 'CONFLICT', message: 'A concurrent write got in the way; retry.', cause });
   }
   if (error instanceof ForeignKeyConstraintViolationException) {
@@ -112,6 +116,12 @@ export function toTRPCError(thrown: unknown): TRPCError {
   }
   return new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: 'Internal error.', cause });
 }
+
+/**
+ * A write lost a race to a concurrent write with the same id (see message.append's one-statement path): its
+ * transaction runs again, and the rerun sees the stored row and answers as a replay.
+ */
+export class ConcurrentReplay extends Error {}
 
 export const notFound = (what: string) => new TRPCError({ code: 'NOT_FOUND', message: `${what} not found.` });
 export const conflict = (message: string) => new TRPCError({ code: 'CONFLICT', message });

@@ -5,7 +5,7 @@ import { actingUserInput } from '@threadstore/shared';
 import { initTRPC, TRPCError } from '@trpc/server';
 import { ZodError } from 'zod';
 import type { Context } from './context.ts';
-import { asDriverException, toTRPCError } from './errors.ts';
+import { asDriverException, ConcurrentReplay, toTRPCError } from './errors.ts';
 import { describeInputProblem, findInputProblem, type InputProblem } from './input-guard.ts';
 import { describeIssues, zodIssues } from './zod-issues.ts';
 
@@ -110,8 +110,9 @@ class Rollback extends Error {}
 const TRANSACTION_RETRIES = 3;
 
 /** Why a failed transaction may simply run again: PostgreSQL rolled it back whole and asks for a retry. */
-function retryReason(error: unknown): 'serialization' | 'deadlock' | undefined {
+function retryReason(error: unknown): 'serialization' | 'deadlock' | 'replay' | undefined {
   const cause = asDriverException(error instanceof TRPCError ? error.cause : error);
+  if (cause instanceof ConcurrentReplay) return 'replay';
   if (cause instanceof DeadlockException) return 'deadlock';
   if (cause instanceof DriverException) {
     const state = cause.sqlState ?? cause.code;

@@ -104,6 +104,16 @@ describe('message.append', () => {
     expect(await allMessages(alice, conversationId)).toHaveLength(1);
   });
 
+  it('stores one row when the same write is replayed concurrently into a conversation that exists', async () => {
+    const alice = user('alice');
+    const { id: conversationId } = await alice.conversation.create({ title: 'busy' });
+    const input = { id: `msg_${crypto.randomUUID()}`, conversationId, role: 'user' as const, parts: [text('again')] };
+    const results = await Promise.all(Array.from({ length: 10 }, () => user('alice').message.append(input)));
+    expect(new Set(results.map((result) => JSON.stringify(result))).size).toBe(1);
+    expect(await allMessages(alice, conversationId)).toHaveLength(1);
+    expect((await alice.conversation.get({ id: conversationId })).messageCount).toBe(1);
+  });
+
   it('names the field that is wrong', async () => {
     const alice = user('alice');
     const { code, message } = await failure(

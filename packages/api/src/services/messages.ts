@@ -1,4 +1,4 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
+import { type EntityManager, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import {
   deriveContent,
   isToolCallPart,
@@ -27,7 +27,7 @@ import type { z } from 'zod';
 import { DEFAULT_LIST_LIMITS, type ListLimits } from '../context.ts';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
 import { columns, db, externalId, jsonb, requestHash, toIso } from '../db.ts';
-import { badRequest, conflict, notFound } from '../errors.ts';
+import { asDriverException, badRequest, ConcurrentReplay, conflict, notFound } from '../errors.ts';
 import { describeIssues, zodIssues } from '../zod-issues.ts';
 import { lockConversation, titleFromText } from './conversations.ts';
 import { findConversationKey, idColumn } from './ids.ts';
@@ -81,13 +81,23 @@ function fingerprint(conversationId: string, message: NewMessage): string {
   return requestHash({ conversationId, status: message.status, ...body, metadata: metadata ?? undefined });
 }
 
-/** Stores messages at the end of a conversation in one statement; replays of the same ids return the stored rows. */
+/**
+ * Stores messages at the end of a conversation; replays of the same ids return the stored rows. A single message
+ * to a conversation that exists takes one statement (see appendInOneStatement); anything else, and whatever that
+ * statement leaves to it, takes the general path: lock the conversation (creating it), look for replays, move
+ * its counters, insert.
+ */
 export async function appendMessages(
   em: EntityManager,
   userId: string,
   conversationId: string,
   messages: NewMessage[],
 ): Promise<MessageDto[]> {
+  const [only] = messages;
+  if (only && messages.length === 1) {
+    const appended = await appendInOneStatement(em, userId, conversationId, only);
+    if (appended) return [appended];
+  }
   const { titled, uuid: conversation, id: externalConversationId } = await lockConversation(em, userId, conversationId);
   const toDto = (row: MessageRecord) => toMessageDto(row, externalConversationId);
   const hashes = messages.map((message) => fingerprint(conversationId, message));
@@ -169,6 +179,112 @@ export async function appendMessages(
     .returning(MESSAGE_COLUMNS)
     .execute();
   return rows.sort((a, b) => Number(a.seq) - Number(b.seq)).map(toDto);
+}
+
+/**
+ * The hot path of `message.append`, in one round trip: the UPDATE takes the conversation's row lock (so positions
+ * are still handed out in commit order), checks owner, trash and that the id is not stored, and moves position,
+ * count and title; the INSERT reads the new position from it. No row back means the general path decides: the
+ * conversation is new, not this user's, in the trash, or the write names a stored id (a replay or a reuse).
+ *
+ * The id check reads the statement's snapshot, so a replay running concurrently can pass it too and then hit
+ * the unique index once the first write commits; the transaction then runs again (ConcurrentReplay), and this
+ * time finds the stored row and answers as a replay.
+ */
+async function appendInOneStatement(
+  em: EntityManager,
+  userId: string,
+  conversationId: string,
+  message: NewMessage,
+): Promise<MessageDto | undefined> {
+  const { body } = message;
+  const content = body.content ?? deriveContent(body.parts);
+  // coalesce keeps a title the conversation already has, as the general path does.
+  const title = body.role === 'user' ? titleFromText(content) : null;
+  const id = body.id;
+  const jsonbOrNull = (value: unknown) => (value == null ? sql`null::jsonb` : jsonb(value));
+  try {
+    const row = await db(em)
+      .with('pos', (qb) =>
+        qb
+          .updateTable('conversations as c')
+          .set((eb) => ({
+            message_seq: sql<string>`c.message_seq + 1`,
+            message_count: eb('c.message_count', '+', 1),
+            last_message_at: sql<string>`clock_timestamp()`,
+            title: eb.fn.coalesce('c.title', eb.val(title)),
+            search: sql<string>`case when c.title is null then ${titleSearchDocument(title)}::tsvector else c.search end`,
+          }))
+          .where(`c.${idColumn(conversationId)}`, '=', conversationId)
+          .where('c.user_id', '=', userId)
+          .where('c.deleted_at', 'is', null)
+          .$if(id !== undefined, (qb) =>
+            qb.where(({ not, exists, selectFrom }) =>
+              not(
+                exists(
+                  selectFrom('messages as s')
+                    .select('s.id')
+                    .where(`s.${idColumn(id as string)}`, '=', id as string),
+                ),
+              ),
+            ),
+          )
+          .returning(['c.uuid', 'c.client_id', 'c.message_seq']),
+      )
+      .with('ins', (qb) =>
+        qb
+          .insertInto('messages')
+          .columns([
+            'uuid',
+            'client_id',
+            'conversation_uuid',
+            'role',
+            'content',
+            'parts',
+            'attachments',
+            'metadata',
+            'status',
+            'seq',
+            'request_hash',
+            'created_at',
+            'updated_at',
+            'search',
+          ])
+          .expression((eb) =>
+            eb
+              .selectFrom('pos')
+              .select([
+                sql<string>`${id !== undefined && isUuid(id) ? id : crypto.randomUUID()}::uuid`.as('uuid'),
+                sql<string | null>`${id !== undefined && !isUuid(id) ? id : null}::text`.as('client_id'),
+                'pos.uuid as conversation_uuid',
+                sql<string>`${body.role}::text`.as('role'),
+                sql<string | null>`${content}::text`.as('content'),
+                jsonb(body.parts).as('parts'),
+                jsonbOrNull(body.attachments).as('attachments'),
+                jsonbOrNull(body.metadata).as('metadata'),
+                sql<string>`${message.status}::text`.as('status'),
+                'pos.message_seq as seq',
+                sql<string>`${fingerprint(conversationId, message)}::text`.as('request_hash'),
+                sql<string>`clock_timestamp()`.as('created_at'),
+                sql<string>`clock_timestamp()`.as('updated_at'),
+                sql<string>`${messageSearchDocument({ content, parts: body.parts })}::tsvector`.as('search'),
+              ]),
+          )
+          .returning(MESSAGE_COLUMNS),
+      )
+      .selectFrom(['ins', 'pos'])
+      .selectAll('ins')
+      .select('pos.client_id as conversation_client_id')
+      .executeTakeFirst();
+    if (!row) return undefined;
+    const { conversation_client_id, ...stored } = row;
+    return toMessageDto(stored, conversation_client_id ?? stored.conversation_uuid);
+  } catch (error) {
+    if (id !== undefined && asDriverException(error) instanceof UniqueConstraintViolationException) {
+      throw new ConcurrentReplay(`id: message ${id} was stored by a concurrent write`, { cause: error });
+    }
+    throw error;
+  }
 }
 
 /** The internal uuid and external id of this user's conversation, or NOT_FOUND. */
