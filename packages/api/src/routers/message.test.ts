@@ -327,6 +327,9 @@ describe('message.get, update, delete', () => {
     expect(await codeOf(user('mallory').message.update({ id: message.id, metadata: { x: 1 } }))).toBe('NOT_FOUND');
     expect(await codeOf(user('mallory').message.delete({ id: message.id }))).toBe('NOT_FOUND');
     expect(await codeOf(user('mallory').message.list({ conversationId }))).toBe('NOT_FOUND');
+    const { id: empty } = await alice.conversation.create({ id: 'chat_empty' });
+    expect(await alice.message.list({ conversationId: empty })).toEqual({ items: [], nextCursor: null });
+    expect(await codeOf(user('mallory').message.list({ conversationId: empty }))).toBe('NOT_FOUND');
 
     const edited = await alice.message.update({
       id: message.id,

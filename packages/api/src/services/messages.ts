@@ -311,11 +311,17 @@ export async function listMessages(
   input: z.infer<typeof messageListInput>,
   limits: ListLimits = DEFAULT_LIST_LIMITS,
 ): Promise<{ items: MessageDto[]; nextCursor: string | null }> {
-  const conversation = await ownedConversation(em, userId, input.conversationId);
   const forward = input.direction === 'newer';
   const after = input.cursor ? decodeCursor<SeqCursor>(input.cursor, isSeqCursor)[0] : undefined;
   const order = forward ? 'asc' : 'desc';
   const kysely = db(em);
+  // The ownership check rides along as an uncorrelated subquery (PostgreSQL runs it once, as an InitPlan, and
+  // the page is still one range of uq_messages_conversation_seq); only an empty page asks again, to tell an
+  // empty conversation from one that is not the caller's.
+  const owned = kysely
+    .selectFrom('conversations as c')
+    .where(`c.${idColumn(input.conversationId)}`, '=', input.conversationId)
+    .where('c.user_id', '=', userId);
   // A page also ends at a byte budget (one row at least). The limit applies first, so only a page's rows are
   // measured, and rows past the budget are not sent.
   const limited = kysely
@@ -325,8 +331,9 @@ export async function listMessages(
       sql<string>`octet_length(m.parts::text) + coalesce(octet_length(m.metadata::text), 0) + coalesce(octet_length(m.content), 0)`.as(
         'bytes',
       ),
+      owned.select('c.client_id').as('conversation_client_id'),
     ])
-    .where('m.conversation_uuid', '=', conversation.uuid)
+    .where('m.conversation_uuid', '=', owned.select('c.uuid'))
     .$if(after !== undefined, (qb) => qb.where('m.seq', forward ? '>' : '<', String(after)))
     .orderBy('m.seq', order)
     .limit(input.limit + 1);
@@ -346,12 +353,15 @@ export async function listMessages(
     .where('page.bytes_before', '<', String(limits.pageBytes))
     .orderBy('page.seq', order)
     .execute();
-  const cut = rows.length < Number(rows[0]?.fetched ?? 0);
+  const first = rows[0];
+  if (!first) await ownedConversation(em, userId, input.conversationId);
+  const conversationId = first ? (first.conversation_client_id ?? first.conversation_uuid) : input.conversationId;
+  const cut = rows.length < Number(first?.fetched ?? 0);
   const page = rows.slice(0, input.limit);
   const edge = page.at(-1);
   const nextCursor = (cut || rows.length > input.limit) && edge ? encodeCursor([Number(edge.seq)]) : null;
   if (!forward) page.reverse();
-  return { items: page.map((row) => toMessageDto(row, conversation.id)), nextCursor };
+  return { items: page.map((row) => toMessageDto(row, conversationId)), nextCursor };
 }
 
 /**
