@@ -3,10 +3,8 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Database } from '@threadstore/shared/server';
 import { type Kysely, type RawBuilder, sql } from 'kysely';
 
-export type Db = Kysely<Database>;
-
 /** Typed queries on the EntityManager's connection: inside `em.transactional` they run in its transaction. */
-export const db = (em: EntityManager): Db => em.getKysely<Database>();
+export const db = (em: EntityManager): Kysely<Database> => em.getKysely<Database>();
 
 /** The listed columns of a table under `alias`: a column the entity does not have fails to compile. */
 export const columns = <A extends string, C extends string>(alias: A, names: readonly C[]) =>
