@@ -223,6 +223,7 @@ export async function setContextField(
      returning ${sql.join(columns('c', CONTEXT_COLUMNS).map((column) => sql.ref(column)))}`.execute(db(em));
   const row = rows[0];
   if (!row) {
+    // Which key blocked the path: the same jsonb walk, read-only, so the error can name it.
     const { rows: blocked } = await sql<{
       k: number;
       type: string;

@@ -207,7 +207,7 @@ export async function listConversations(
     .where('c.deleted_at', input.trashed ? 'is not' : 'is', null)
     .$if(!input.trashed, (qb) => qb.where('c.archived_at', input.archived ? 'is not' : 'is', null))
     .$if(input.pinned !== undefined, (qb) => qb.where('c.pinned', '=', input.pinned as boolean))
-    .$if(input.tag !== undefined, (qb) => qb.where(sql<boolean>`c.tags @> array[${input.tag}]::text[]`))
+    .$if(input.tag !== undefined, (qb) => qb.where('c.tags', '@>', sql<string[]>`array[${input.tag}]::text[]`))
     .$if(titleFilter !== undefined, (qb) => qb.where(titleFilter as RawBuilder<boolean>))
     // A row comparison in the order of idx_conversations_user_activity, so the page is one index range scan. The
     // tie-breaker is the row's own uuid: every row has one, whatever its id.

@@ -108,6 +108,7 @@ async function findWindow(
 ): Promise<KeyRow[]> {
   const from = below(scope, top);
   const kysely = db(em);
+  // The sample walk: a MATERIALIZED CTE fixes the plan (newest rows first) and ts_match_vq keeps GIN out of it.
   const { rows: sample } = await sql<KeyRow & { walked: number; bottomAt: string | null; bottomId: string | null }>`
     with walked as materialized (
       select m.id, m.uuid, m.created_at, m.search from messages m join conversations c on c.uuid = m.conversation_uuid
@@ -142,6 +143,7 @@ async function findWindow(
       : 0;
   if (walkRows <= density * size * BITMAP_ROW_COST) {
     const rest = below(scope, { at: first.bottomAt, id: first.bottomId, inclusive: false });
+    // Walking on below the sample: ts_match_vq again, so the planner keeps to the created_at order.
     const { rows: more } = await sql<KeyRow>`
       select m.id, m.uuid, m.created_at::text as at from messages m join conversations c on c.uuid = m.conversation_uuid
        where ${rest} and ts_match_vq(m.search, ${matchQuery}::tsquery)
@@ -175,6 +177,7 @@ async function rankWindow(
   after: [string, string, string] | undefined,
   limit: number,
 ): Promise<HitRow[]> {
+  // ts_rank over the window's rows only; the row comparison resumes a page inside the ranking.
   const { rows } = await sql<HitRow>`
     select ranked.*, ranked.score::text as rank from (
       select ${sql.join(columns('m', MESSAGE_COLUMNS).map((column) => sql.ref(column)))},
