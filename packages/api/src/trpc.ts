@@ -106,10 +106,13 @@ export const userProcedure = authenticated
 
 class Rollback extends Error {}
 
-/** Runs of a transaction that lost a serialization check or a deadlock: the first plus this many more. */
+/** Runs of a transaction that lost a serialization check, a deadlock or a replay race: the first plus this many more. */
 const TRANSACTION_RETRIES = 3;
 
-/** Why a failed transaction may simply run again: PostgreSQL rolled it back whole and asks for a retry. */
+/**
+ * Why a failed transaction may simply run again: PostgreSQL rolled it back whole and asks for a retry, or a write
+ * lost the race to store an id to its own replay (see ConcurrentReplay).
+ */
 function retryReason(error: unknown): 'serialization' | 'deadlock' | 'replay' | undefined {
   const cause = asDriverException(error instanceof TRPCError ? error.cause : error);
   if (cause instanceof ConcurrentReplay) return 'replay';
@@ -124,8 +127,8 @@ function retryReason(error: unknown): 'serialization' | 'deadlock' | 'replay' | 
 
 /**
  * Each mutation is one unit of work: one transaction, committed only when the procedure succeeds. A
- * transaction PostgreSQL aborted for a serialization failure or a deadlock runs again, a bounded number of
- * times with jittered backoff; nothing else is retried.
+ * transaction PostgreSQL aborted for a serialization failure or a deadlock, or one that lost a replay race, runs
+ * again, a bounded number of times with jittered backoff; nothing else is retried.
  */
 export const userMutation = userProcedure.use(async ({ ctx, next, path }) => {
   for (let attempt = 0; ; attempt += 1) {
