@@ -192,23 +192,21 @@ export async function buildApp(options: AppOptions) {
     }
     const note = noteOf(req);
     note.user = identity?.userId ?? (identity ? `service:${identity.tokenId}` : undefined);
-    return {
-      ...createInnerContext({
-        orm,
-        identity,
-        log: req.log,
-        limits: limits.input,
-        listLimits: limits.list,
-        observer: {
-          transactionRetried: (procedure, reason) => metrics.transactionRetried(procedure, reason),
-          callFinished(procedure, code, seconds) {
-            metrics.observeCall(procedure, code, seconds);
-            note.calls.push({ procedure: metrics.procedure(procedure), code });
-          },
+    // req.log is Fastify's logger for this request: every line a procedure writes carries its request id.
+    return createInnerContext({
+      orm,
+      identity,
+      log: req.log,
+      limits: limits.input,
+      listLimits: limits.list,
+      observer: {
+        transactionRetried: (procedure, reason) => metrics.transactionRetried(procedure, reason),
+        callFinished(procedure, code, seconds) {
+          metrics.observeCall(procedure, code, seconds);
+          note.calls.push({ procedure: metrics.procedure(procedure), code });
         },
-      }),
-      request: { id: req.id, ip: req.ip },
-    };
+      },
+    });
   };
 
   await app.register(async (api) => {

@@ -42,7 +42,7 @@ export class Metrics {
   });
   private readonly retries = new Counter({
     name: 'threadstore_transaction_retries_total',
-    help: 'Transactions run again after a serialization failure or a deadlock.',
+    help: 'Transactions run again after a serialization failure, a deadlock or a lost race to store the same id (reason).',
     labelNames: ['procedure', 'reason'],
     registers: [this.registry],
   });

@@ -1,14 +1,12 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
-import type { ApiTokenKind } from '@threadstore/shared';
 import { DEFAULT_INPUT_LIMITS, type InputLimits } from './input-guard.ts';
 
 /** Who is calling: resolved from the bearer token by the HTTP layer, or built directly by tests. */
-export interface Identity {
-  tokenId: string;
-  kind: ApiTokenKind;
-  /** The user a user token belongs to; null for service tokens, which name a user per call. */
-  userId: string | null;
-}
+export type Identity =
+  /** A user token acts for the user it belongs to. */
+  | { tokenId: string; kind: 'user'; userId: string }
+  /** A service token names the user it acts for in each call. */
+  | { tokenId: string; kind: 'service'; userId: null };
 
 export interface Logger {
   info(obj: object, msg?: string): void;
@@ -20,8 +18,8 @@ const silentLogger: Logger = { info() {}, warn() {}, error() {} };
 
 /** What the server counts (its metrics); calls made outside it count nothing. */
 export interface Observer {
-  /** A transaction is run again after a serialization failure or a deadlock. */
-  transactionRetried(procedure: string, reason: 'serialization' | 'deadlock'): void;
+  /** A transaction is run again after a serialization failure, a deadlock or a lost race to store the same id. */
+  transactionRetried(procedure: string, reason: 'serialization' | 'deadlock' | 'replay'): void;
   /** A call ended: its procedure, its outcome ("OK" or the tRPC code) and how long it took. */
   callFinished(procedure: string, code: string, seconds: number): void;
 }
@@ -66,5 +64,8 @@ export function createInnerContext(options: {
   };
 }
 
-/** The full context: the inner part plus what the HTTP layer knows about the request. */
-export type Context = InnerContext & { request?: { id: string; ip?: string } };
+/**
+ * What every procedure gets. The HTTP layer builds it with the request's own logger, so every line a procedure
+ * logs carries the request id.
+ */
+export type Context = InnerContext;

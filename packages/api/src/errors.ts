@@ -5,11 +5,10 @@ import {
   DriverException,
   ForeignKeyConstraintViolationException,
   LockWaitTimeoutException,
-  NotFoundError,
   NotNullConstraintViolationException,
-  OptimisticLockError,
   UniqueConstraintViolationException,
 } from '@mikro-orm/core';
+import { PostgreSqlPlatform } from '@mikro-orm/postgresql';
 import { TRPCError } from '@trpc/server';
 
 const UNAVAILABLE_MESSAGE = 'The database is unreachable; retry shortly.';
@@ -51,24 +50,33 @@ function isNetworkError(error: unknown): boolean {
   );
 }
 
+const exceptions = new PostgreSqlPlatform().getExceptionConverter();
+
+/**
+ * Queries through Kysely (see db.ts) fail with pg's own error; MikroORM's converter gives it the exception class
+ * its own queries would have thrown (a unique violation, a deadlock, ...), so both are told apart one way.
+ */
+export function asDriverException(error: unknown): unknown {
+  return isPgDatabaseError(error) ? exceptions.convertException(error) : error;
+}
+
 /**
  * The one place that turns ORM and PostgreSQL failures into tRPC codes. Anything unknown stays an internal
- * error (logged by the HTTP layer with its request id), never a silent success.
+ * error (logged by the HTTP layer with its request id), never a silent success. Versions are checked in the
+ * statements themselves (`expectedVersion`), so no ORM optimistic-lock or not-found error can reach here.
  */
-export function toTRPCError(error: unknown): TRPCError {
-  if (error instanceof TRPCError) return error;
+export function toTRPCError(thrown: unknown): TRPCError {
+  if (thrown instanceof TRPCError) return thrown;
+  const error = asDriverException(thrown);
   const cause = error instanceof Error ? error : undefined;
   if (error instanceof UniqueConstraintViolationException) {
     return new TRPCError({ code: 'CONFLICT', message: 'That id or name is already taken.', cause });
   }
-  if (error instanceof OptimisticLockError) {
-    return new TRPCError({
-      code: 'CONFLICT',
-      message: 'The record was changed by someone else; reload and retry.',
-      cause,
-    });
-  }
-  if (error instanceof DeadlockException || error instanceof LockWaitTimeoutException) {
+  if (
+    error instanceof DeadlockException ||
+    error instanceof LockWaitTimeoutException ||
+    error instanceof ConcurrentReplay
+  ) {
     return new TRPCError({ code: 'CONFLICT', message: 'A concurrent write got in the way; retry.', cause });
   }
   if (error instanceof ForeignKeyConstraintViolationException) {
@@ -80,9 +88,6 @@ export function toTRPCError(error: unknown): TRPCError {
   if (error instanceof CheckConstraintViolationException) {
     return new TRPCError({ code: 'BAD_REQUEST', message: 'A value is outside what threadstore accepts.', cause });
   }
-  if (error instanceof NotFoundError) {
-    return new TRPCError({ code: 'NOT_FOUND', message: error.message, cause });
-  }
   // pg-pool's words for a call that waited its whole acquire timeout for a free connection (see orm.ts).
   if (cause && /timeout exceeded when trying to connect/i.test(cause.message)) {
     return new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: BUSY_MESSAGE, cause });
@@ -90,13 +95,8 @@ export function toTRPCError(error: unknown): TRPCError {
   if (error instanceof ConnectionException || isNetworkError(error)) {
     return new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: UNAVAILABLE_MESSAGE, cause });
   }
-  // MikroORM wraps the errors of queries; a failure to get a connection reaches here as pg's own error.
-  const state =
-    error instanceof DriverException
-      ? (error.sqlState ?? error.code)
-      : isPgDatabaseError(error)
-        ? error.code
-        : undefined;
+  // pg's own errors were converted above, so every SQLSTATE arrives on a DriverException.
+  const state = error instanceof DriverException ? (error.sqlState ?? error.code) : undefined;
   if (state !== undefined) {
     if (isUnavailableState(state))
       return new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: UNAVAILABLE_MESSAGE, cause });
@@ -116,6 +116,12 @@ export function toTRPCError(error: unknown): TRPCError {
   }
   return new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: 'Internal error.', cause });
 }
+
+/**
+ * A write lost a race to a concurrent write with the same id (see message.append's one-statement path): its
+ * transaction runs again, and the rerun sees the stored row and answers as a replay.
+ */
+export class ConcurrentReplay extends Error {}
 
 export const notFound = (what: string) => new TRPCError({ code: 'NOT_FOUND', message: `${what} not found.` });
 export const conflict = (message: string) => new TRPCError({ code: 'CONFLICT', message });

@@ -72,6 +72,7 @@ export async function countLiveTokens(em: EntityManager): Promise<number> {
  */
 export const TOKEN_CACHE_MS = 1_000;
 const TOKEN_CACHE_ENTRIES = 10_000;
+const LAST_USED_RESOLUTION_MS = 60_000;
 
 interface CachedIdentity {
   identity: Identity;
@@ -105,16 +106,20 @@ export async function authenticate(orm: MikroORM, authorization: string | undefi
   cache.delete(tokenHash);
 
   const em = orm.em.fork();
-  const rows = await em.execute<{ id: string; kind: ApiTokenKind; user_id: string | null; stale: boolean }[]>(
-    `select id, kind, user_id, (last_used_at is null or last_used_at < now() - interval '1 minute') as stale
-       from api_tokens where token_hash = ? and revoked_at is null`,
-    [tokenHash],
+  const token = await em.findOne(
+    ApiToken,
+    { tokenHash, revokedAt: null },
+    { fields: ['id', 'kind', 'userId', 'lastUsedAt'], disableIdentityMap: true },
   );
-  const row = rows[0];
-  if (!row) return null;
+  if (!token) return null;
   // last_used_at is kept to the minute, so a busy token does not write a row on every request.
-  if (row.stale) await em.execute('update api_tokens set last_used_at = now() where id = ?', [row.id]);
-  const identity: Identity = { tokenId: row.id, kind: row.kind, userId: row.user_id };
+  if (!token.lastUsedAt || token.lastUsedAt.getTime() < now - LAST_USED_RESOLUTION_MS) {
+    await em.nativeUpdate(ApiToken, { id: token.id }, { lastUsedAt: new Date(now) });
+  }
+  const identity: Identity =
+    token.kind === 'service'
+      ? { kind: 'service', tokenId: token.id, userId: null }
+      : { kind: 'user', tokenId: token.id, userId: token.userId as string };
   // Only live tokens are kept: a token created by the command line works on its very first request.
   if (cache.size >= TOKEN_CACHE_ENTRIES) cache.delete(cache.keys().next().value as string);
   cache.set(tokenHash, { identity, expiresAt: now + TOKEN_CACHE_MS });

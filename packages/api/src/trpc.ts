@@ -5,43 +5,9 @@ import { actingUserInput } from '@threadstore/shared';
 import { initTRPC, TRPCError } from '@trpc/server';
 import { ZodError } from 'zod';
 import type { Context } from './context.ts';
-import { toTRPCError } from './errors.ts';
+import { asDriverException, ConcurrentReplay, toTRPCError } from './errors.ts';
 import { describeInputProblem, findInputProblem, type InputProblem } from './input-guard.ts';
-
-/** The raw value at an issue's path: tells "missing" from "wrong". The path is zod's, so it is short. */
-function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
-  let value = input;
-  for (const key of path) {
-    if (value === null || typeof value !== 'object') return undefined;
-    value = (value as Record<PropertyKey, unknown>)[key];
-  }
-  return value;
-}
-
-export interface Issue {
-  path: PropertyKey[];
-  message: string;
-}
-
-/** "parts.2.toolCallId: must not be empty; role: is required" — what a caller needs to fix, field by field. */
-function zodIssues(error: ZodError, input: unknown): Issue[] {
-  return error.issues.map((issue) => {
-    const field = issue.path.at(-1);
-    let message = issue.message;
-    if (issue.code === 'invalid_type' && issue.path.length > 0 && valueAt(input, issue.path) === undefined) {
-      message = 'is required';
-    } else if (/^Invalid input: expected \w+, received \w+$/.test(message)) {
-      message = message.replace(/^Invalid input: expected (\w+), received (\w+)$/, 'must be $1, not $2');
-    } else if (typeof field === 'string' && message.startsWith(`${field} `)) {
-      // Schemas word their own errors ("action must be a string"); the path already names the field.
-      message = message.slice(field.length + 1);
-    }
-    return { path: issue.path, message };
-  });
-}
-
-const describeIssues = (issues: Issue[]) =>
-  issues.map(({ path, message }) => `${path.length > 0 ? path.map(String).join('.') : 'input'}: ${message}`).join('; ');
+import { describeIssues, zodIssues } from './zod-issues.ts';
 
 /** The input of a call was refused before validation (see input-guard.ts). */
 export class InputRejected extends Error {
@@ -125,30 +91,31 @@ export const userProcedure = authenticated
   .input(actingUserInput)
   .use(({ ctx, input, next }) => {
     const { identity } = ctx;
-    let userId: string;
     if (identity.kind === 'service') {
       if (!input.userId) {
         throw new TRPCError({ code: 'BAD_REQUEST', message: 'userId: a service token must name the user it acts for' });
       }
-      userId = input.userId;
-    } else {
-      if (input.userId !== undefined && input.userId !== identity.userId) {
-        throw new TRPCError({ code: 'FORBIDDEN', message: 'userId: a user token can only act for its own user' });
-      }
-      userId = identity.userId as string;
+      return next({ ctx: { userId: input.userId } });
     }
-    return next({ ctx: { userId } });
+    if (input.userId !== undefined && input.userId !== identity.userId) {
+      throw new TRPCError({ code: 'FORBIDDEN', message: 'userId: a user token can only act for its own user' });
+    }
+    return next({ ctx: { userId: identity.userId } });
   })
   .use(forkEntityManager);
 
 class Rollback extends Error {}
 
-/** Runs of a transaction that lost a serialization check or a deadlock: the first plus this many more. */
+/** Runs of a transaction that lost a serialization check, a deadlock or a replay race: the first plus this many more. */
 const TRANSACTION_RETRIES = 3;
 
-/** Why a failed transaction may simply run again: PostgreSQL rolled it back whole and asks for a retry. */
-function retryReason(error: unknown): 'serialization' | 'deadlock' | undefined {
-  const cause = error instanceof TRPCError ? error.cause : error;
+/**
+ * Why a failed transaction may simply run again: PostgreSQL rolled it back whole and asks for a retry, or a write
+ * lost the race to store an id to its own replay (see ConcurrentReplay).
+ */
+function retryReason(error: unknown): 'serialization' | 'deadlock' | 'replay' | undefined {
+  const cause = asDriverException(error instanceof TRPCError ? error.cause : error);
+  if (cause instanceof ConcurrentReplay) return 'replay';
   if (cause instanceof DeadlockException) return 'deadlock';
   if (cause instanceof DriverException) {
     const state = cause.sqlState ?? cause.code;
@@ -160,8 +127,8 @@ function retryReason(error: unknown): 'serialization' | 'deadlock' | undefined {
 
 /**
  * Each mutation is one unit of work: one transaction, committed only when the procedure succeeds. A
- * transaction PostgreSQL aborted for a serialization failure or a deadlock runs again, a bounded number of
- * times with jittered backoff; nothing else is retried.
+ * transaction PostgreSQL aborted for a serialization failure or a deadlock, or one that lost a replay race, runs
+ * again, a bounded number of times with jittered backoff; nothing else is retried.
  */
 export const userMutation = userProcedure.use(async ({ ctx, next, path }) => {
   for (let attempt = 0; ; attempt += 1) {

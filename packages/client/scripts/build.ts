@@ -41,10 +41,25 @@ export type MikroORM = { readonly [serverOnly]: unknown };
 export type PostgreSqlDriver = { readonly [serverOnly]: unknown };
 `,
 );
+// The same for the API's typed queries (Kysely, and the tables derived from the entities): server code only.
+const queryStub = path.join(types, 'queries.d.ts');
+writeFileSync(
+  queryStub,
+  `// Opaque stand-ins for the server's query types: they only appear in the server's data access.
+declare const serverOnly: unique symbol;
+export type Database = Record<string, Record<string, unknown>>;
+export type Kysely<DB> = { readonly [serverOnly]: DB };
+export type RawBuilder<T> = { readonly [serverOnly]: T };
+export type SelectQueryBuilder<DB, TB, O> = { readonly [serverOnly]: [DB, TB, O] };
+export type Selectable<T> = T;
+`,
+);
 const targets: Record<string, string> = {
   '@threadstore/api': path.join(types, 'packages/api/src/index.js'),
   '@threadstore/shared': path.join(types, 'packages/shared/src/index.js'),
+  '@threadstore/shared/server': queryStub.replace(/\.d\.ts$/, '.js'),
   '@mikro-orm/postgresql': ormStub.replace(/\.d\.ts$/, '.js'),
+  kysely: queryStub.replace(/\.d\.ts$/, '.js'),
 };
 
 function declarations(dir: string): string[] {

@@ -72,6 +72,17 @@ describe('context', () => {
     expect((await alice.context.get({ sessionId, action: 'a' })).version).toBe(1);
   });
 
+  it('refuses a replay once the context was changed after it, as a replay of what is no longer stored', async () => {
+    const alice = callerFor(db.orm, 'alice');
+    const sessionId = crypto.randomUUID();
+    const id = crypto.randomUUID();
+    const write = { id, sessionId, action: 'a', contextData: { x: 1 } };
+    await alice.context.save(write);
+    await alice.context.setField({ sessionId, action: 'a', path: ['x'], value: 2 });
+    expect(await codeOf(alice.context.save(write))).toBe('CONFLICT');
+    expect((await alice.context.get({ sessionId, action: 'a' })).contextData).toEqual({ x: 2 });
+  });
+
   it('updates with expectedVersion: stale is CONFLICT, absent is NOT_FOUND', async () => {
     const alice = callerFor(db.orm, 'alice');
     const sessionId = crypto.randomUUID();

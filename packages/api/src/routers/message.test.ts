@@ -24,6 +24,25 @@ async function allMessages(caller: ReturnType<typeof user>, conversationId: stri
 }
 
 describe('message.append', () => {
+  it("leaves the conversation's version alone: a writer's expectedVersion still holds after messages arrive", async () => {
+    const alice = user('alice');
+    const conversation = await alice.conversation.create({ title: 'versioned' });
+    await alice.message.append({ conversationId: conversation.id, role: 'user', parts: [text('one')] });
+    await alice.message.appendRound({
+      conversationId: conversation.id,
+      user: { role: 'user', parts: [text('two')] },
+      assistant: { role: 'assistant', parts: [text('three')] },
+    });
+    const after = await alice.conversation.get({ id: conversation.id });
+    expect(after).toMatchObject({ version: conversation.version, messageCount: 3 });
+    const renamed = await alice.conversation.update({
+      id: conversation.id,
+      title: 'renamed',
+      expectedVersion: conversation.version,
+    });
+    expect(renamed.version).toBe(conversation.version + 1);
+  });
+
   it('auto-creates the conversation, titles it from the first user message, and derives content', async () => {
     const alice = user('alice');
     const conversationId = crypto.randomUUID();
@@ -83,6 +102,16 @@ describe('message.append', () => {
     const results = await Promise.all(Array.from({ length: 10 }, () => user('alice').message.append(input)));
     expect(new Set(results.map((result) => JSON.stringify(result))).size).toBe(1);
     expect(await allMessages(alice, conversationId)).toHaveLength(1);
+  });
+
+  it('stores one row when the same write is replayed concurrently into a conversation that exists', async () => {
+    const alice = user('alice');
+    const { id: conversationId } = await alice.conversation.create({ title: 'busy' });
+    const input = { id: `msg_${crypto.randomUUID()}`, conversationId, role: 'user' as const, parts: [text('again')] };
+    const results = await Promise.all(Array.from({ length: 10 }, () => user('alice').message.append(input)));
+    expect(new Set(results.map((result) => JSON.stringify(result))).size).toBe(1);
+    expect(await allMessages(alice, conversationId)).toHaveLength(1);
+    expect((await alice.conversation.get({ id: conversationId })).messageCount).toBe(1);
   });
 
   it('names the field that is wrong', async () => {
@@ -298,6 +327,9 @@ describe('message.get, update, delete', () => {
     expect(await codeOf(user('mallory').message.update({ id: message.id, metadata: { x: 1 } }))).toBe('NOT_FOUND');
     expect(await codeOf(user('mallory').message.delete({ id: message.id }))).toBe('NOT_FOUND');
     expect(await codeOf(user('mallory').message.list({ conversationId }))).toBe('NOT_FOUND');
+    const { id: empty } = await alice.conversation.create({ id: 'chat_empty' });
+    expect(await alice.message.list({ conversationId: empty })).toEqual({ items: [], nextCursor: null });
+    expect(await codeOf(user('mallory').message.list({ conversationId: empty }))).toBe('NOT_FOUND');
 
     const edited = await alice.message.update({
       id: message.id,

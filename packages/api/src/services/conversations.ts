@@ -6,54 +6,53 @@ import {
   type conversationListInput,
   type conversationStatsInput,
   type conversationUpdateInput,
-  isUuid,
   titleSearchDocument,
 } from '@threadstore/shared';
+import type { Database } from '@threadstore/shared/server';
 import { TRPCError } from '@trpc/server';
+import { type RawBuilder, type Selectable, sql } from 'kysely';
 import type { z } from 'zod';
 import { DEFAULT_LIST_LIMITS, type ListLimits } from '../context.ts';
 import { decodeCursor, encodeCursor, isIdText, isTimestampText } from '../cursor.ts';
+import { columns, db, externalId, jsonb, requestHash, toIso, toIsoOrNull } from '../db.ts';
 import { conflict, notFound } from '../errors.ts';
-import { query, queryOne, requestHash, toIso, toIsoOrNull } from '../sql.ts';
-import { externalId, whereConversation } from './ids.ts';
+import { idColumn } from './ids.ts';
 
-export const CONVERSATION_COLUMNS = `${externalId('c')} as id, c.uuid, c.user_id as "userId", c.title, c.metadata, c.pinned, c.tags,
-  c.archived_at as "archivedAt", c.deleted_at as "deletedAt", c.last_message_at as "lastMessageAt",
-  c.message_count as "messageCount", c.version, c.created_at as "createdAt", c.updated_at as "updatedAt"`;
+const CONVERSATION_COLUMNS = [
+  'uuid',
+  'client_id',
+  'user_id',
+  'title',
+  'metadata',
+  'pinned',
+  'tags',
+  'archived_at',
+  'deleted_at',
+  'last_message_at',
+  'message_count',
+  'version',
+  'created_at',
+  'updated_at',
+] as const satisfies readonly (keyof Database['conversations'])[];
 
-export interface ConversationRow {
-  id: string;
-  /** Internal: the row's own uuid, which is not the id when the client gave one of its own. */
-  uuid: string;
-  userId: string;
-  title: string | null;
-  metadata: Record<string, unknown> | null;
-  pinned: boolean;
-  tags: string[];
-  archivedAt: Date | null;
-  deletedAt: Date | null;
-  lastMessageAt: Date | null;
-  messageCount: number;
-  version: number;
-  createdAt: Date;
-  updatedAt: Date;
-}
+/** A conversation as this service reads it: the entity's columns, as the driver returns them. */
+export type ConversationRecord = Pick<Selectable<Database['conversations']>, (typeof CONVERSATION_COLUMNS)[number]>;
 
-export function toConversationDto(row: ConversationRow): ConversationDto {
+export function toConversationDto(row: ConversationRecord): ConversationDto {
   return {
-    id: row.id,
-    userId: row.userId,
+    id: externalId(row),
+    userId: row.user_id,
     title: row.title,
     metadata: row.metadata,
     pinned: row.pinned,
     tags: row.tags,
-    archivedAt: toIsoOrNull(row.archivedAt),
-    deletedAt: toIsoOrNull(row.deletedAt),
-    lastMessageAt: toIsoOrNull(row.lastMessageAt),
-    messageCount: Number(row.messageCount),
-    version: Number(row.version),
-    createdAt: toIso(row.createdAt),
-    updatedAt: toIso(row.updatedAt),
+    archivedAt: toIsoOrNull(row.archived_at),
+    deletedAt: toIsoOrNull(row.deleted_at),
+    lastMessageAt: toIsoOrNull(row.last_message_at),
+    messageCount: row.message_count,
+    version: row.version,
+    createdAt: toIso(row.created_at),
+    updatedAt: toIso(row.updated_at),
   };
 }
 
@@ -85,43 +84,54 @@ export async function lockConversation(
   em: EntityManager,
   userId: string,
   conversationId: string,
-): Promise<{ titled: boolean; uuid: string }> {
-  const where = whereConversation('c', conversationId, userId);
-  const lock = `select c.uuid, c.user_id as "userId", c.deleted_at as "deletedAt", c.title is not null as titled
-                  from conversations c where ${where.sql} for update`;
-  type Locked = { uuid: string; userId: string; deletedAt: Date | null; titled: boolean };
-  let row = await queryOne<Locked>(em, lock, where.params);
+): Promise<{ titled: boolean; uuid: string; id: string }> {
+  const column = idColumn(conversationId);
+  const lock = () =>
+    db(em)
+      .selectFrom('conversations as c')
+      .select((eb) => [
+        'c.uuid',
+        'c.client_id',
+        'c.user_id',
+        'c.deleted_at',
+        eb('c.title', 'is not', null).$castTo<boolean>().as('titled'),
+      ])
+      .where(`c.${column}`, '=', conversationId)
+      .$if(column === 'client_id', (qb) => qb.where('c.user_id', '=', userId))
+      .forUpdate()
+      .executeTakeFirst();
+  let row = await lock();
   if (!row) {
-    await query(
-      em,
-      isUuid(conversationId)
-        ? 'insert into conversations (uuid, user_id) values (?, ?) on conflict (uuid) do nothing'
-        : 'insert into conversations (client_id, user_id) values (?, ?) on conflict (user_id, client_id) do nothing',
-      [conversationId, userId],
-    );
-    row = await queryOne<Locked>(em, lock, where.params);
+    await db(em)
+      .insertInto('conversations')
+      .values({ [column]: conversationId, user_id: userId })
+      .onConflict((oc) =>
+        column === 'uuid' ? oc.column('uuid').doNothing() : oc.columns(['user_id', 'client_id']).doNothing(),
+      )
+      .execute();
+    row = await lock();
   }
-  if (!row || row.userId !== userId) throw notFound(`Conversation ${conversationId}`);
-  if (row.deletedAt) {
+  if (!row || row.user_id !== userId) throw notFound(`Conversation ${conversationId}`);
+  if (row.deleted_at) {
     throw new TRPCError({
       code: 'NOT_FOUND',
       message: `Conversation ${conversationId} is in the trash; restore it first.`,
     });
   }
-  return { titled: row.titled, uuid: row.uuid };
+  return { titled: row.titled, uuid: row.uuid, id: externalId(row) };
 }
 
 export async function getConversation(em: EntityManager, userId: string, id: string): Promise<ConversationDto> {
   return toConversationDto(await findConversation(em, userId, id));
 }
 
-async function findConversation(em: EntityManager, userId: string, id: string): Promise<ConversationRow> {
-  const where = whereConversation('c', id, userId);
-  const row = await queryOne<ConversationRow>(
-    em,
-    `select ${CONVERSATION_COLUMNS} from conversations c where ${where.sql} and c.user_id = ?`,
-    [...where.params, userId],
-  );
+async function findConversation(em: EntityManager, userId: string, id: string): Promise<ConversationRecord> {
+  const row = await db(em)
+    .selectFrom('conversations as c')
+    .select(columns('c', CONVERSATION_COLUMNS))
+    .where(`c.${idColumn(id)}`, '=', id)
+    .where('c.user_id', '=', userId)
+    .executeTakeFirst();
   if (!row) throw notFound(`Conversation ${id}`);
   return row;
 }
@@ -138,33 +148,36 @@ export async function createConversation(
     pinned: input.pinned ?? false,
   };
   const hash = requestHash(payload);
-  const inserted = await queryOne<ConversationRow>(
-    em,
-    `insert into conversations as c (uuid, client_id, user_id, title, metadata, tags, pinned, request_hash, search)
-     values (coalesce(?::uuid, gen_random_uuid()), ?, ?, ?, ?::jsonb, (select coalesce(array_agg(value), '{}') from jsonb_array_elements_text(?::jsonb)), ?, ?, ?::tsvector)
-     on conflict do nothing
-     returning ${CONVERSATION_COLUMNS}`,
-    [
-      input.id !== undefined && isUuid(input.id) ? input.id : null,
-      input.id !== undefined && !isUuid(input.id) ? input.id : null,
-      userId,
-      payload.title,
-      payload.metadata === null ? null : JSON.stringify(payload.metadata),
-      JSON.stringify(payload.tags),
-      payload.pinned,
-      hash,
-      titleSearchDocument(payload.title),
-    ],
-  );
+  const inserted = await db(em)
+    .insertInto('conversations')
+    .values({
+      ...(input.id === undefined ? {} : { [idColumn(input.id)]: input.id }),
+      user_id: userId,
+      title: payload.title,
+      metadata: payload.metadata === null ? null : jsonb(payload.metadata),
+      tags: payload.tags,
+      pinned: payload.pinned,
+      request_hash: hash,
+      search: titleSearchDocument(payload.title),
+    })
+    .onConflict((oc) => oc.doNothing())
+    .returning(CONVERSATION_COLUMNS)
+    .executeTakeFirst();
   if (inserted) return toConversationDto(inserted);
-  const where = whereConversation('c', input.id as string, userId);
-  const existing = await queryOne<ConversationRow & { requestHash: string | null }>(
-    em,
-    `select ${CONVERSATION_COLUMNS}, c.request_hash as "requestHash" from conversations c where ${where.sql}`,
-    where.params,
-  );
-  if (existing && existing.userId === userId && existing.requestHash === hash) return toConversationDto(existing);
-  throw conflict(`id: conversation ${input.id} already exists with a different payload`);
+  const id = input.id as string;
+  const existing = await findReplayable(em, userId, id);
+  if (existing && existing.request_hash === hash) return toConversationDto(existing);
+  throw conflict(`id: conversation ${id} already exists with a different payload`);
+}
+
+/** The stored conversation a create with this client id may be a replay of, with its request hash. */
+function findReplayable(em: EntityManager, userId: string, id: string) {
+  return db(em)
+    .selectFrom('conversations as c')
+    .select([...columns('c', CONVERSATION_COLUMNS), 'c.request_hash'])
+    .where(`c.${idColumn(id)}`, '=', id)
+    .where('c.user_id', '=', userId)
+    .executeTakeFirst();
 }
 
 type ListInput = z.infer<typeof conversationListInput>;
@@ -176,46 +189,44 @@ export async function listConversations(
   em: EntityManager,
   userId: string,
   input: ListInput,
-  titleFilter?: { sql: string; params: unknown[] },
+  titleFilter?: RawBuilder<boolean>,
   limits: ListLimits = DEFAULT_LIST_LIMITS,
 ): Promise<{ items: ConversationDto[]; nextCursor: string | null }> {
-  const where = ['c.user_id = ?'];
-  const params: unknown[] = [userId];
-  where.push(input.trashed ? 'c.deleted_at is not null' : 'c.deleted_at is null');
-  if (!input.trashed) where.push(input.archived ? 'c.archived_at is not null' : 'c.archived_at is null');
-  if (input.pinned !== undefined) {
-    where.push('c.pinned = ?');
-    params.push(input.pinned);
-  }
-  if (input.tag) {
-    where.push('c.tags @> array[?]::text[]');
-    params.push(input.tag);
-  }
-  if (titleFilter) {
-    where.push(titleFilter.sql);
-    params.push(...titleFilter.params);
-  }
-  if (input.cursor) {
-    // The tie-breaker is the row's own uuid: every row has one, whatever its id.
-    const [pinned, activity, uuid] = decodeCursor<ListCursor>(input.cursor, isListCursor);
-    where.push('(c.pinned, coalesce(c.last_message_at, c.created_at), c.uuid) < (?, ?::timestamptz, ?::uuid)');
-    params.push(pinned, activity, uuid);
-  }
-  // Timestamps travel in the cursor as PostgreSQL text: microseconds survive, which a JS Date would drop.
-  const rows = await query<ConversationRow & { activityKey: string }>(
-    em,
-    // Large metadata stays out of lists (null there, whole in `conversation.get`), so a page stays small.
-    `select ${CONVERSATION_COLUMNS.replace('c.metadata,', 'case when octet_length(c.metadata::text) <= ? then c.metadata end as metadata,')},
-            coalesce(c.last_message_at, c.created_at)::text as "activityKey"
-       from conversations c where ${where.join(' and ')}
-      order by c.pinned desc, coalesce(c.last_message_at, c.created_at) desc, c.uuid desc
-      limit ?`,
-    [limits.metadataBytes, ...params, input.limit + 1],
-  );
+  const cursor = input.cursor ? decodeCursor<ListCursor>(input.cursor, isListCursor) : undefined;
+  const activity = sql<string>`coalesce(c.last_message_at, c.created_at)`;
+  const rows = await db(em)
+    .selectFrom('conversations as c')
+    .select([
+      ...columns('c', CONVERSATION_COLUMNS).filter((column) => column !== 'c.metadata'),
+      // Large metadata stays out of lists (null there, whole in `conversation.get`), so a page stays small.
+      sql<
+        ConversationRecord['metadata']
+      >`case when octet_length(c.metadata::text) <= ${limits.metadataBytes} then c.metadata end`.as('metadata'),
+    ])
+    .where('c.user_id', '=', userId)
+    .where('c.deleted_at', input.trashed ? 'is not' : 'is', null)
+    .$if(!input.trashed, (qb) => qb.where('c.archived_at', input.archived ? 'is not' : 'is', null))
+    .$if(input.pinned !== undefined, (qb) => qb.where('c.pinned', '=', input.pinned as boolean))
+    .$if(input.tag !== undefined, (qb) => qb.where('c.tags', '@>', sql<string[]>`array[${input.tag}]::text[]`))
+    .$if(titleFilter !== undefined, (qb) => qb.where(titleFilter as RawBuilder<boolean>))
+    // A row comparison in the order of idx_conversations_user_activity, so the page is one index range scan. The
+    // tie-breaker is the row's own uuid: every row has one, whatever its id.
+    .$if(cursor !== undefined, (qb) => {
+      const [pinned, at, uuid] = cursor as ListCursor;
+      return qb.where(sql<boolean>`(c.pinned, ${activity}, c.uuid) < (${pinned}, ${at}::timestamptz, ${uuid}::uuid)`);
+    })
+    .orderBy('c.pinned', 'desc')
+    .orderBy(activity, 'desc')
+    .orderBy('c.uuid', 'desc')
+    .limit(input.limit + 1)
+    .execute();
   const items = rows.slice(0, input.limit);
   const last = items.at(-1);
+  // Timestamps are PostgreSQL's text (see Database), so the cursor keeps their microseconds.
   const nextCursor =
-    rows.length > input.limit && last ? encodeCursor([last.pinned, last.activityKey, last.uuid]) : null;
+    rows.length > input.limit && last
+      ? encodeCursor([last.pinned, last.last_message_at ?? last.created_at, last.uuid])
+      : null;
   return { items: items.map(toConversationDto), nextCursor };
 }
 
@@ -224,41 +235,32 @@ export async function updateConversation(
   userId: string,
   input: z.infer<typeof conversationUpdateInput>,
 ): Promise<ConversationDto> {
-  const sets: string[] = [];
-  const params: unknown[] = [];
-  if (input.title !== undefined) {
-    // Only the conversation's own document: messages are searched for what they say, so a rename rewrites none.
-    sets.push('title = ?', 'search = ?::tsvector');
-    params.push(input.title, titleSearchDocument(input.title));
-  }
-  if (input.metadata !== undefined) {
-    sets.push('metadata = ?::jsonb');
-    params.push(input.metadata === null ? null : JSON.stringify(input.metadata));
-  }
-  if (input.tags !== undefined) {
-    sets.push(`tags = (select coalesce(array_agg(distinct value), '{}') from jsonb_array_elements_text(?::jsonb))`);
-    params.push(JSON.stringify(input.tags));
-  }
-  if (input.pinned !== undefined) {
-    sets.push('pinned = ?');
-    params.push(input.pinned);
-  }
-  if (input.archived !== undefined)
-    sets.push(input.archived ? 'archived_at = coalesce(archived_at, now())' : 'archived_at = null');
-  sets.push('version = version + 1');
-  const where = whereConversation('c', input.id, userId);
-  const row = await queryOne<ConversationRow>(
-    em,
-    `update conversations c set ${sets.join(', ')}
-      where ${where.sql} and c.user_id = ? and (?::int is null or c.version = ?::int)
-      returning ${CONVERSATION_COLUMNS}`,
-    [...params, ...where.params, userId, input.expectedVersion ?? null, input.expectedVersion ?? null],
-  );
+  const { title, metadata, tags, pinned, archived, expectedVersion } = input;
+  const row = await db(em)
+    .updateTable('conversations as c')
+    .set((eb) => ({
+      // Only the conversation's own document: messages are searched for what they say, so a rename rewrites none.
+      ...(title === undefined ? {} : { title, search: titleSearchDocument(title) }),
+      ...(metadata === undefined ? {} : { metadata: metadata === null ? null : jsonb(metadata) }),
+      ...(tags === undefined
+        ? {}
+        : {
+            tags: sql<string[]>`(select coalesce(array_agg(distinct value), '{}') from unnest(${tags}::text[]) value)`,
+          }),
+      ...(pinned === undefined ? {} : { pinned }),
+      ...(archived === undefined
+        ? {}
+        : { archived_at: archived ? eb.fn.coalesce('c.archived_at', sql<string>`now()`) : null }),
+      version: eb('c.version', '+', 1),
+    }))
+    .where(`c.${idColumn(input.id)}`, '=', input.id)
+    .where('c.user_id', '=', userId)
+    .$if(expectedVersion !== undefined, (qb) => qb.where('c.version', '=', expectedVersion as number))
+    .returning(columns('c', CONVERSATION_COLUMNS))
+    .executeTakeFirst();
   if (row) return toConversationDto(row);
   const current = await getConversation(em, userId, input.id);
-  throw conflict(
-    `expectedVersion: conversation ${input.id} is at version ${current.version}, not ${input.expectedVersion}`,
-  );
+  throw conflict(`expectedVersion: conversation ${input.id} is at version ${current.version}, not ${expectedVersion}`);
 }
 
 /** Trash and restore: `deleted_at` set or cleared; doing either twice is harmless. */
@@ -268,13 +270,13 @@ export async function setTrashed(
   id: string,
   trashed: boolean,
 ): Promise<ConversationDto> {
-  const where = whereConversation('c', id, userId);
-  const row = await queryOne<ConversationRow>(
-    em,
-    `update conversations c set deleted_at = ${trashed ? 'coalesce(c.deleted_at, now())' : 'null'}
-      where ${where.sql} and c.user_id = ? returning ${CONVERSATION_COLUMNS}`,
-    [...where.params, userId],
-  );
+  const row = await db(em)
+    .updateTable('conversations as c')
+    .set((eb) => ({ deleted_at: trashed ? eb.fn.coalesce('c.deleted_at', sql<string>`now()`) : null }))
+    .where(`c.${idColumn(id)}`, '=', id)
+    .where('c.user_id', '=', userId)
+    .returning(columns('c', CONVERSATION_COLUMNS))
+    .executeTakeFirst();
   if (!row) throw notFound(`Conversation ${id}`);
   return toConversationDto(row);
 }
@@ -285,72 +287,61 @@ export async function purgeConversation(
   userId: string,
   id: string,
 ): Promise<{ id: string; purged: true }> {
-  const where = whereConversation('c', id, userId);
-  const row = await queryOne<{ id: string }>(
-    em,
-    `delete from conversations c where ${where.sql} and c.user_id = ? returning ${externalId('c')} as id`,
-    [...where.params, userId],
-  );
+  const row = await db(em)
+    .deleteFrom('conversations as c')
+    .where(`c.${idColumn(id)}`, '=', id)
+    .where('c.user_id', '=', userId)
+    .returning(['c.uuid', 'c.client_id'])
+    .executeTakeFirst();
   if (!row) throw notFound(`Conversation ${id}`);
-  return { id: row.id, purged: true };
+  return { id: externalId(row), purged: true };
 }
 
+/** Aggregates PostgreSQL computes in place (counts per day in a time zone, per role, per tool part): raw SQL. */
 export async function conversationStats(
   em: EntityManager,
   userId: string,
   input: z.infer<typeof conversationStatsInput>,
 ): Promise<ConversationStats> {
-  const where = ['c.user_id = ?', 'c.deleted_at is null'];
-  const params: unknown[] = [userId];
+  const where = [sql`c.user_id = ${userId}`, sql`c.deleted_at is null`];
   if (input.conversationId) {
     const conversation = await findConversation(em, userId, input.conversationId);
-    where.push('c.uuid = ?');
-    params.push(conversation.uuid);
+    where.push(sql`c.uuid = ${conversation.uuid}`);
   }
-  const conversationWhere = where.join(' and ');
-  const messageWhere = [...where];
-  const messageParams = [...params];
-  if (input.from) {
-    messageWhere.push('m.created_at >= ?::timestamptz');
-    messageParams.push(input.from);
-  }
-  if (input.to) {
-    messageWhere.push('m.created_at < ?::timestamptz');
-    messageParams.push(input.to);
-  }
-  const joined = 'from messages m join conversations c on c.uuid = m.conversation_uuid';
-  const scope = `${joined} where ${messageWhere.join(' and ')}`;
+  const conversationWhere = sql.join(where, sql` and `);
+  const messageWhere = sql.join(
+    [
+      ...where,
+      ...(input.from ? [sql`m.created_at >= ${input.from}::timestamptz`] : []),
+      ...(input.to ? [sql`m.created_at < ${input.to}::timestamptz`] : []),
+    ],
+    sql` and `,
+  );
+  const joined = sql`from messages m join conversations c on c.uuid = m.conversation_uuid`;
+  const scope = sql`${joined} where ${messageWhere}`;
+  const kysely = db(em);
   const [totals, perDay, perRole, perTool] = await Promise.all([
-    queryOne<{ conversations: string; messages: string }>(
-      em,
-      `select (select count(*) from conversations c where ${conversationWhere}) as conversations, (select count(*) ${scope}) as messages`,
-      [...params, ...messageParams],
-    ),
-    query<{ day: string; count: string }>(
-      em,
-      `select to_char(m.created_at at time zone ?, 'YYYY-MM-DD') as day, count(*) as count ${scope} group by 1 order by 1`,
-      [input.timeZone, ...messageParams],
-    ),
-    query<{ role: string; count: string }>(
-      em,
-      `select m.role, count(*) as count ${scope} group by 1 order by 2 desc, 1`,
-      messageParams,
-    ),
-    query<{ tool: string; count: string }>(
-      em,
-      `select coalesce(nullif(part->>'toolName', ''), substr(part->>'type', 6)) as tool, count(*) as count
-         ${joined}, jsonb_array_elements(m.parts) as part where ${messageWhere.join(' and ')}
-          and ((part->>'type' like 'tool-%' and (part->>'type' <> 'tool-result' or part->>'state' is not null))
-               or part->>'type' = 'dynamic-tool')
-        group by 1 order by 2 desc, 1`,
-      messageParams,
-    ),
+    sql<{ conversations: string; messages: string }>`
+      select (select count(*) from conversations c where ${conversationWhere}) as conversations,
+             (select count(*) ${scope}) as messages`.execute(kysely),
+    sql<{ day: string; count: string }>`
+      select to_char(m.created_at at time zone ${input.timeZone}, 'YYYY-MM-DD') as day, count(*) as count ${scope}
+       group by 1 order by 1`.execute(kysely),
+    sql<{ role: string; count: string }>`
+      select m.role, count(*) as count ${scope} group by 1 order by 2 desc, 1`.execute(kysely),
+    sql<{ tool: string; count: string }>`
+      select coalesce(nullif(part->>'toolName', ''), substr(part->>'type', 6)) as tool, count(*) as count
+        ${joined}, jsonb_array_elements(m.parts) as part where ${messageWhere}
+         and ((part->>'type' like 'tool-%' and (part->>'type' <> 'tool-result' or part->>'state' is not null))
+              or part->>'type' = 'dynamic-tool')
+       group by 1 order by 2 desc, 1`.execute(kysely),
   ]);
+  const total = totals.rows[0];
   return {
-    conversations: Number(totals?.conversations ?? 0),
-    messages: Number(totals?.messages ?? 0),
-    perDay: perDay.map((row) => ({ day: row.day, count: Number(row.count) })),
-    perRole: perRole.map((row) => ({ role: row.role, count: Number(row.count) })),
-    perTool: perTool.map((row) => ({ tool: row.tool, count: Number(row.count) })),
+    conversations: Number(total?.conversations ?? 0),
+    messages: Number(total?.messages ?? 0),
+    perDay: perDay.rows.map((row) => ({ day: row.day, count: Number(row.count) })),
+    perRole: perRole.rows.map((row) => ({ role: row.role, count: Number(row.count) })),
+    perTool: perTool.rows.map((row) => ({ tool: row.tool, count: Number(row.count) })),
   };
 }

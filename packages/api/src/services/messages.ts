@@ -1,4 +1,4 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
+import { type EntityManager, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import {
   deriveContent,
   isToolCallPart,
@@ -21,41 +21,41 @@ import {
   type messageUpdateInput,
   titleSearchDocument,
 } from '@threadstore/shared';
+import type { Database } from '@threadstore/shared/server';
+import { type Selectable, sql } from 'kysely';
 import type { z } from 'zod';
 import { DEFAULT_LIST_LIMITS, type ListLimits } from '../context.ts';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
-import { badRequest, conflict, notFound } from '../errors.ts';
-import { query, queryOne, requestHash, toIso } from '../sql.ts';
+import { columns, db, externalId, jsonb, requestHash, toIso } from '../db.ts';
+import { asDriverException, badRequest, ConcurrentReplay, conflict, notFound } from '../errors.ts';
+import { describeIssues, zodIssues } from '../zod-issues.ts';
 import { lockConversation, titleFromText } from './conversations.ts';
-import { conversationUuid, externalId, whereMessage } from './ids.ts';
+import { findConversationKey, idColumn } from './ids.ts';
+import { findReplays } from './replay.ts';
 
-// Ids as the client gave them: the message's, and its conversation's (one index lookup per row, on its key).
-export const MESSAGE_COLUMNS = `${externalId('m')} as id,
-  (select ${externalId('mc')} from conversations mc where mc.uuid = m.conversation_uuid) as "conversationId",
-  m.uuid, m.conversation_uuid as "conversationUuid", m.role, m.content, m.parts, m.attachments,
-  m.metadata, m.status, m.created_at as "createdAt", m.updated_at as "updatedAt", m.seq`;
+export const MESSAGE_COLUMNS = [
+  'uuid',
+  'client_id',
+  'conversation_uuid',
+  'role',
+  'content',
+  'parts',
+  'attachments',
+  'metadata',
+  'status',
+  'created_at',
+  'updated_at',
+  'seq',
+] as const satisfies readonly (keyof Database['messages'])[];
 
-export interface MessageRow {
-  id: string;
-  conversationId: string;
-  /** Internal: the row's own uuid and its conversation's, which are not the ids when the client gave its own. */
-  uuid: string;
-  conversationUuid: string;
-  role: MessageDto['role'];
-  content: string | null;
-  parts: MessagePart[];
-  attachments: unknown[] | null;
-  metadata: JsonValue | null;
-  status: MessageStatus;
-  createdAt: Date;
-  updatedAt: Date;
-  seq: string;
-}
+/** A message as this service reads it: the entity's columns, as the driver returns them. */
+export type MessageRecord = Pick<Selectable<Database['messages']>, (typeof MESSAGE_COLUMNS)[number]>;
 
-export function toMessageDto(row: MessageRow): MessageDto {
+/** `conversationId` is the conversation's external id, which the caller has from the conversation's own row. */
+export function toMessageDto(row: MessageRecord, conversationId: string): MessageDto {
   return {
-    id: row.id,
-    conversationId: row.conversationId,
+    id: externalId(row),
+    conversationId,
     role: row.role,
     content: row.content,
     parts: row.parts,
@@ -63,8 +63,8 @@ export function toMessageDto(row: MessageRow): MessageDto {
     // Absent rather than null, so the message is a valid AI SDK UIMessage with a metadata schema.
     ...(row.metadata === null ? {} : { metadata: row.metadata }),
     status: row.status,
-    createdAt: toIso(row.createdAt),
-    updatedAt: toIso(row.updatedAt),
+    createdAt: toIso(row.created_at),
+    updatedAt: toIso(row.updated_at),
   };
 }
 
@@ -81,36 +81,53 @@ function fingerprint(conversationId: string, message: NewMessage): string {
   return requestHash({ conversationId, status: message.status, ...body, metadata: metadata ?? undefined });
 }
 
-/** Stores messages at the end of a conversation in one statement; replays of the same ids return the stored rows. */
+/**
+ * Stores messages at the end of a conversation; replays of the same ids return the stored rows. A single message
+ * to a conversation that exists takes one statement (see appendInOneStatement); anything else, and whatever that
+ * statement leaves to it, takes the general path: lock the conversation (creating it), look for replays, move
+ * its counters, insert.
+ */
 export async function appendMessages(
   em: EntityManager,
   userId: string,
   conversationId: string,
   messages: NewMessage[],
 ): Promise<MessageDto[]> {
-  const { titled, uuid: conversation } = await lockConversation(em, userId, conversationId);
+  const [only] = messages;
+  if (only && messages.length === 1) {
+    const appended = await appendInOneStatement(em, userId, conversationId, only);
+    if (appended) return [appended];
+  }
+  const { titled, uuid: conversation, id: externalConversationId } = await lockConversation(em, userId, conversationId);
+  const toDto = (row: MessageRecord) => toMessageDto(row, externalConversationId);
   const hashes = messages.map((message) => fingerprint(conversationId, message));
   const ids = messages.map((message) => message.body.id).filter((id): id is string => id !== undefined);
   if (new Set(ids).size !== ids.length) throw badRequest('id: the messages of one write need different ids');
   if (ids.length > 0) {
-    const stored = await query<MessageRow & { requestHash: string | null }>(
-      em,
-      `select ${MESSAGE_COLUMNS}, m.request_hash as "requestHash" from messages m
-        where m.uuid in (select value::uuid from jsonb_array_elements_text(?::jsonb))
-           or m.client_id in (select value from jsonb_array_elements_text(?::jsonb))`,
-      [JSON.stringify(ids.filter(isUuid)), JSON.stringify(ids.filter((id) => !isUuid(id)))],
-    );
+    const stored = await db(em)
+      .selectFrom('messages as m')
+      .select([...columns('m', MESSAGE_COLUMNS), 'm.request_hash'])
+      .where((eb) =>
+        eb.or([
+          eb('m.uuid', '=', eb.fn.any(sql<string[]>`${ids.filter(isUuid)}::uuid[]`)),
+          eb('m.client_id', '=', eb.fn.any(sql<string[]>`${ids.filter((id) => !isUuid(id))}::text[]`)),
+        ]),
+      )
+      .execute();
     if (stored.length > 0) {
-      const byId = new Map(stored.map((row) => [row.id, row]));
-      const replay = messages.map((message, index) => {
-        const row = message.body.id ? byId.get(message.body.id) : undefined;
-        return row && row.conversationUuid === conversation && row.requestHash === hashes[index] ? row : undefined;
-      });
-      if (replay.every((row) => row !== undefined)) return replay.map((row) => toMessageDto(row as MessageRow));
-      const reused = messages.find((message, index) => message.body.id && byId.has(message.body.id) && !replay[index]);
+      const replay = findReplays(
+        stored,
+        messages.map((message, index) => ({ id: message.body.id, hash: hashes[index] as string })),
+        (row) => row.conversation_uuid === conversation,
+      );
+      if (replay.every((row) => row !== undefined)) return replay.map((row) => toDto(row as MessageRecord));
+      const reused = messages.find(
+        (message, index) =>
+          message.body.id && !replay[index] && stored.some((row) => externalId(row) === message.body.id),
+      );
       if (reused) throw conflict(`id: message ${reused.body.id} already exists with a different payload`);
       throw conflict(
-        `id: message ${stored[0]?.id} was stored by another write; a replay repeats all of that write's ids`,
+        `id: message ${externalId(stored[0] as MessageRecord)} was stored by another write; a replay repeats all of that write's ids`,
       );
     }
   }
@@ -119,52 +136,166 @@ export async function appendMessages(
   // Only an untitled conversation takes its title from a first user message.
   const title =
     !titled && firstUser ? titleFromText(firstUser.body.content ?? deriveContent(firstUser.body.parts)) : null;
-  const titleDocument = titleSearchDocument(title);
-  const position = await queryOne<{ seq: string }>(
-    em,
-    `update conversations set message_seq = message_seq + ?, message_count = message_count + ?,
-            last_message_at = clock_timestamp(), title = coalesce(title, ?),
-            search = case when title is null then ?::tsvector else search end
-      where uuid = ? returning message_seq - ? as seq`,
-    [messages.length, messages.length, title, titleDocument, conversation, messages.length],
-  );
-  const firstSeq = Number(position?.seq);
-  const records = messages.map((message, index) => {
-    const content = message.body.content ?? deriveContent(message.body.parts);
-    const id = message.body.id;
-    return {
-      uuid: id !== undefined && isUuid(id) ? id : crypto.randomUUID(),
-      client_id: id !== undefined && !isUuid(id) ? id : null,
-      role: message.body.role,
-      content,
-      parts: message.body.parts,
-      attachments: message.body.attachments ?? null,
-      metadata: message.body.metadata ?? null,
-      status: message.status,
-      seq: firstSeq + index + 1,
-      request_hash: hashes[index],
-      search: messageSearchDocument({ content, parts: message.body.parts }),
-    };
-  });
-  const rows = await query<MessageRow>(
-    em,
-    `insert into messages as m (uuid, client_id, conversation_uuid, role, content, parts, attachments, metadata, status, seq, request_hash, created_at, updated_at, search)
-     select r.uuid, r.client_id, ?, r.role, r.content, r.parts, r.attachments, r.metadata, r.status, r.seq, r.request_hash,
-            clock_timestamp(), clock_timestamp(), r.search::tsvector
-       from jsonb_to_recordset(?::jsonb) as r(uuid uuid, client_id text, role text, content text, parts jsonb, attachments jsonb,
-                                              metadata jsonb, status text, seq bigint, request_hash text, search text)
-      order by r.seq
-     returning ${MESSAGE_COLUMNS}`,
-    [conversation, JSON.stringify(records)],
-  );
-  return rows.sort((a, b) => Number(a.seq) - Number(b.seq)).map(toMessageDto);
+  const count = messages.length;
+  // Positions and counters move in one UPDATE under the lock lockConversation took; `version` is the
+  // conversation's own edits (conversation.update's expectedVersion), which an append is not.
+  const position = await db(em)
+    .updateTable('conversations')
+    .set((eb) => ({
+      message_seq: sql<string>`message_seq + ${count}`,
+      message_count: eb('message_count', '+', count),
+      last_message_at: sql<string>`clock_timestamp()`,
+      title: eb.fn.coalesce('title', eb.val(title)),
+      search: sql<string>`case when title is null then ${titleSearchDocument(title)}::tsvector else search end`,
+    }))
+    .where('uuid', '=', conversation)
+    .returning(sql<string>`message_seq - ${count}`.as('seq'))
+    .executeTakeFirstOrThrow();
+  const firstSeq = Number(position.seq);
+  const now = sql<string>`clock_timestamp()`;
+  const rows = await db(em)
+    .insertInto('messages')
+    .values(
+      messages.map((message, index) => {
+        const content = message.body.content ?? deriveContent(message.body.parts);
+        const id = message.body.id;
+        return {
+          ...(id === undefined ? {} : { [idColumn(id)]: id }),
+          conversation_uuid: conversation,
+          role: message.body.role,
+          content,
+          parts: jsonb(message.body.parts),
+          attachments: message.body.attachments == null ? null : jsonb(message.body.attachments),
+          metadata: message.body.metadata == null ? null : jsonb(message.body.metadata),
+          status: message.status,
+          seq: String(firstSeq + index + 1),
+          request_hash: hashes[index] as string,
+          created_at: now,
+          updated_at: now,
+          search: messageSearchDocument({ content, parts: message.body.parts }),
+        };
+      }),
+    )
+    .returning(MESSAGE_COLUMNS)
+    .execute();
+  return rows.sort((a, b) => Number(a.seq) - Number(b.seq)).map(toDto);
 }
 
-/** The internal uuid of this user's conversation, or NOT_FOUND. */
-async function ownedConversation(em: EntityManager, userId: string, conversationId: string): Promise<string> {
-  const uuid = await conversationUuid(em, userId, conversationId);
-  if (!uuid) throw notFound(`Conversation ${conversationId}`);
-  return uuid;
+/**
+ * The hot path of `message.append`, in one round trip: the UPDATE takes the conversation's row lock (so positions
+ * are still handed out in commit order), checks owner, trash and that the id is not stored, and moves position,
+ * count and title; the INSERT reads the new position from it. No row back means the general path decides: the
+ * conversation is new, not this user's, in the trash, or the write names a stored id (a replay or a reuse).
+ *
+ * The id check reads the statement's snapshot, so a replay running concurrently can pass it too and then hit
+ * the unique index once the first write commits; the transaction then runs again (ConcurrentReplay), and this
+ * time finds the stored row and answers as a replay.
+ */
+async function appendInOneStatement(
+  em: EntityManager,
+  userId: string,
+  conversationId: string,
+  message: NewMessage,
+): Promise<MessageDto | undefined> {
+  const { body } = message;
+  const content = body.content ?? deriveContent(body.parts);
+  // coalesce keeps a title the conversation already has, as the general path does.
+  const title = body.role === 'user' ? titleFromText(content) : null;
+  const id = body.id;
+  const jsonbOrNull = (value: unknown) => (value == null ? sql`null::jsonb` : jsonb(value));
+  try {
+    const row = await db(em)
+      .with('pos', (qb) =>
+        qb
+          .updateTable('conversations as c')
+          .set((eb) => ({
+            message_seq: sql<string>`c.message_seq + 1`,
+            message_count: eb('c.message_count', '+', 1),
+            last_message_at: sql<string>`clock_timestamp()`,
+            title: eb.fn.coalesce('c.title', eb.val(title)),
+            search: sql<string>`case when c.title is null then ${titleSearchDocument(title)}::tsvector else c.search end`,
+          }))
+          .where(`c.${idColumn(conversationId)}`, '=', conversationId)
+          .where('c.user_id', '=', userId)
+          .where('c.deleted_at', 'is', null)
+          .$if(id !== undefined, (qb) =>
+            qb.where(({ not, exists, selectFrom }) =>
+              not(
+                exists(
+                  selectFrom('messages as s')
+                    .select('s.id')
+                    .where(`s.${idColumn(id as string)}`, '=', id as string),
+                ),
+              ),
+            ),
+          )
+          .returning(['c.uuid', 'c.client_id', 'c.message_seq']),
+      )
+      .with('ins', (qb) =>
+        qb
+          .insertInto('messages')
+          .columns([
+            'uuid',
+            'client_id',
+            'conversation_uuid',
+            'role',
+            'content',
+            'parts',
+            'attachments',
+            'metadata',
+            'status',
+            'seq',
+            'request_hash',
+            'created_at',
+            'updated_at',
+            'search',
+          ])
+          .expression((eb) =>
+            eb
+              .selectFrom('pos')
+              .select([
+                sql<string>`${id !== undefined && isUuid(id) ? id : crypto.randomUUID()}::uuid`.as('uuid'),
+                sql<string | null>`${id !== undefined && !isUuid(id) ? id : null}::text`.as('client_id'),
+                'pos.uuid as conversation_uuid',
+                sql<string>`${body.role}::text`.as('role'),
+                sql<string | null>`${content}::text`.as('content'),
+                jsonb(body.parts).as('parts'),
+                jsonbOrNull(body.attachments).as('attachments'),
+                jsonbOrNull(body.metadata).as('metadata'),
+                sql<string>`${message.status}::text`.as('status'),
+                'pos.message_seq as seq',
+                sql<string>`${fingerprint(conversationId, message)}::text`.as('request_hash'),
+                sql<string>`clock_timestamp()`.as('created_at'),
+                sql<string>`clock_timestamp()`.as('updated_at'),
+                sql<string>`${messageSearchDocument({ content, parts: body.parts })}::tsvector`.as('search'),
+              ]),
+          )
+          .returning(MESSAGE_COLUMNS),
+      )
+      .selectFrom(['ins', 'pos'])
+      .selectAll('ins')
+      .select('pos.client_id as conversation_client_id')
+      .executeTakeFirst();
+    if (!row) return undefined;
+    const { conversation_client_id, ...stored } = row;
+    return toMessageDto(stored, conversation_client_id ?? stored.conversation_uuid);
+  } catch (error) {
+    if (id !== undefined && asDriverException(error) instanceof UniqueConstraintViolationException) {
+      throw new ConcurrentReplay(`id: message ${id} was stored by a concurrent write`, { cause: error });
+    }
+    throw error;
+  }
+}
+
+/** The internal uuid and external id of this user's conversation, or NOT_FOUND. */
+async function ownedConversation(
+  em: EntityManager,
+  userId: string,
+  conversationId: string,
+): Promise<{ uuid: string; id: string }> {
+  const key = await findConversationKey(em, userId, conversationId);
+  if (!key) throw notFound(`Conversation ${conversationId}`);
+  return key;
 }
 
 type SeqCursor = [number];
@@ -180,31 +311,57 @@ export async function listMessages(
   input: z.infer<typeof messageListInput>,
   limits: ListLimits = DEFAULT_LIST_LIMITS,
 ): Promise<{ items: MessageDto[]; nextCursor: string | null }> {
-  const conversation = await ownedConversation(em, userId, input.conversationId);
   const forward = input.direction === 'newer';
   const after = input.cursor ? decodeCursor<SeqCursor>(input.cursor, isSeqCursor)[0] : undefined;
-  const bound = after === undefined ? '' : forward ? 'and m.seq > ?' : 'and m.seq < ?';
   const order = forward ? 'asc' : 'desc';
+  const kysely = db(em);
+  // The ownership check rides along as an uncorrelated subquery (PostgreSQL runs it once, as an InitPlan, and
+  // the page is still one range of uq_messages_conversation_seq); only an empty page asks again, to tell an
+  // empty conversation from one that is not the caller's.
+  const owned = kysely
+    .selectFrom('conversations as c')
+    .where(`c.${idColumn(input.conversationId)}`, '=', input.conversationId)
+    .where('c.user_id', '=', userId);
   // A page also ends at a byte budget (one row at least). The limit applies first, so only a page's rows are
   // measured, and rows past the budget are not sent.
-  const rows = await query<MessageRow & { fetched: string }>(
-    em,
-    `select * from (
-       select lim.*, count(*) over () as fetched, coalesce(sum(lim.bytes) over (order by lim.seq ${order}
-                rows between unbounded preceding and 1 preceding), 0) as "bytesBefore"
-         from (select ${MESSAGE_COLUMNS}, octet_length(m.parts::text) + coalesce(octet_length(m.metadata::text), 0)
-                        + coalesce(octet_length(m.content), 0) as bytes
-                 from messages m where m.conversation_uuid = ? ${bound}
-                order by m.seq ${order} limit ?) lim) page
-      where "bytesBefore" < ? order by seq ${order}`,
-    [...(after === undefined ? [conversation] : [conversation, after]), input.limit + 1, limits.pageBytes],
-  );
-  const cut = rows.length < Number(rows[0]?.fetched ?? 0);
+  const limited = kysely
+    .selectFrom('messages as m')
+    .select([
+      ...columns('m', MESSAGE_COLUMNS),
+      sql<string>`octet_length(m.parts::text) + coalesce(octet_length(m.metadata::text), 0) + coalesce(octet_length(m.content), 0)`.as(
+        'bytes',
+      ),
+      owned.select('c.client_id').as('conversation_client_id'),
+    ])
+    .where('m.conversation_uuid', '=', owned.select('c.uuid'))
+    .$if(after !== undefined, (qb) => qb.where('m.seq', forward ? '>' : '<', String(after)))
+    .orderBy('m.seq', order)
+    .limit(input.limit + 1);
+  // Kysely's window functions take no frame clause, so the running sum is written out.
+  const measured = kysely
+    .selectFrom(limited.as('lim'))
+    .selectAll('lim')
+    .select([
+      sql<string>`count(*) over ()`.as('fetched'),
+      sql<string>`coalesce(sum(lim.bytes) over (order by lim.seq ${sql.raw(order)} rows between unbounded preceding and 1 preceding), 0)`.as(
+        'bytes_before',
+      ),
+    ]);
+  const rows = await kysely
+    .selectFrom(measured.as('page'))
+    .selectAll('page')
+    .where('page.bytes_before', '<', String(limits.pageBytes))
+    .orderBy('page.seq', order)
+    .execute();
+  const first = rows[0];
+  if (!first) await ownedConversation(em, userId, input.conversationId);
+  const conversationId = first ? (first.conversation_client_id ?? first.conversation_uuid) : input.conversationId;
+  const cut = rows.length < Number(first?.fetched ?? 0);
   const page = rows.slice(0, input.limit);
   const edge = page.at(-1);
   const nextCursor = (cut || rows.length > input.limit) && edge ? encodeCursor([Number(edge.seq)]) : null;
   if (!forward) page.reverse();
-  return { items: page.map(toMessageDto), nextCursor };
+  return { items: page.map((row) => toMessageDto(row, conversationId)), nextCursor };
 }
 
 /**
@@ -217,20 +374,22 @@ export async function messagesAround(
   input: z.infer<typeof messageAroundInput>,
 ): Promise<{ items: MessageDto[]; olderCursor: string | null; newerCursor: string | null }> {
   const target = await findMessage(em, userId, input.id);
-  const side = (bound: string, order: 'asc' | 'desc') =>
-    query<MessageRow>(
-      em,
-      `select ${MESSAGE_COLUMNS} from messages m where m.conversation_uuid = ? and m.seq ${bound} ?
-        order by m.seq ${order} limit ?`,
-      [target.conversationUuid, target.seq, input.limit + 1],
-    );
+  const side = (bound: '<' | '>', order: 'asc' | 'desc') =>
+    db(em)
+      .selectFrom('messages as m')
+      .select(columns('m', MESSAGE_COLUMNS))
+      .where('m.conversation_uuid', '=', target.conversation_uuid)
+      .where('m.seq', bound, target.seq)
+      .orderBy('m.seq', order)
+      .limit(input.limit + 1)
+      .execute();
   const [older, newer] = await Promise.all([side('<', 'desc'), side('>', 'asc')]);
   const before = older.slice(0, input.limit).reverse();
   const after = newer.slice(0, input.limit);
   const first = before[0] ?? target;
   const last = after.at(-1) ?? target;
   return {
-    items: [...before, target, ...after].map(toMessageDto),
+    items: [...before, target, ...after].map((row) => toMessageDto(row, target.conversationId)),
     olderCursor: older.length > input.limit ? encodeCursor([Number(first.seq)]) : null,
     newerCursor: newer.length > input.limit ? encodeCursor([Number(last.seq)]) : null,
   };
@@ -242,42 +401,49 @@ export async function recentMessages(
   input: z.infer<typeof messageRecentInput>,
 ): Promise<MessageDto[]> {
   const conversation = await ownedConversation(em, userId, input.conversationId);
-  const rows = await query<MessageRow>(
-    em,
-    `select * from (
-       select ${MESSAGE_COLUMNS} from messages m
-        where m.conversation_uuid = ? and m.created_at >= now() - make_interval(secs => ?)
-        order by m.seq desc limit ?) recent
-      order by seq asc`,
-    [conversation, input.hours * 3600, input.limit],
-  );
-  return rows.map(toMessageDto);
+  const rows = await db(em)
+    .selectFrom('messages as m')
+    .select(columns('m', MESSAGE_COLUMNS))
+    .where('m.conversation_uuid', '=', conversation.uuid)
+    .where('m.created_at', '>=', sql<string>`now() - make_interval(secs => ${input.hours * 3600})`)
+    .orderBy('m.seq', 'desc')
+    .limit(input.limit)
+    .execute();
+  return rows.reverse().map((row) => toMessageDto(row, conversation.id));
 }
 
+/** A stored message with its conversation's external id, which every DTO of it carries. */
+type OwnMessage = MessageRecord & { conversationId: string };
+
 /** A message of this user's, locked for update when `forUpdate` (inside a mutation's transaction). */
-async function findMessage(em: EntityManager, userId: string, id: string, forUpdate = false): Promise<MessageRow> {
+async function findMessage(em: EntityManager, userId: string, id: string, forUpdate = false): Promise<OwnMessage> {
   const row = await findOwnMessage(em, userId, id, forUpdate);
   if (!row) throw notFound(`Message ${id}`);
   return row;
 }
 
-function findOwnMessage(
+async function findOwnMessage(
   em: EntityManager,
   userId: string,
   id: string,
   forUpdate: boolean,
-): Promise<MessageRow | undefined> {
-  const where = whereMessage('m', id);
-  return queryOne<MessageRow>(
-    em,
-    `select ${MESSAGE_COLUMNS} from messages m join conversations c on c.uuid = m.conversation_uuid
-      where ${where.sql} and c.user_id = ? ${forUpdate ? 'for update of m' : ''}`,
-    [...where.params, userId],
-  );
+): Promise<OwnMessage | undefined> {
+  const row = await db(em)
+    .selectFrom('messages as m')
+    .innerJoin('conversations as c', 'c.uuid', 'm.conversation_uuid')
+    .select([...columns('m', MESSAGE_COLUMNS), 'c.client_id as conversation_client_id', 'c.uuid as conversation_uuid'])
+    .where(`m.${idColumn(id)}`, '=', id)
+    .where('c.user_id', '=', userId)
+    .$if(forUpdate, (qb) => qb.forUpdate('m'))
+    .executeTakeFirst();
+  if (!row) return undefined;
+  const { conversation_client_id, ...message } = row;
+  return { ...message, conversationId: conversation_client_id ?? message.conversation_uuid };
 }
 
 export async function getMessage(em: EntityManager, userId: string, id: string): Promise<MessageDto> {
-  return toMessageDto(await findMessage(em, userId, id));
+  const row = await findMessage(em, userId, id);
+  return toMessageDto(row, row.conversationId);
 }
 
 /** Tool calls never move backwards or vanish: every call in `before` must still be there, at the same or a later state. */
@@ -295,15 +461,15 @@ function assertToolCallsKept(before: readonly MessagePart[], after: readonly Mes
 function validateParts(parts: unknown[]): MessagePart[] {
   const result = messageParts.safeParse(parts);
   if (!result.success) {
-    throw badRequest(result.error.issues.map((issue) => `parts.${issue.path.join('.')}: ${issue.message}`).join('; '));
+    throw badRequest(describeIssues(zodIssues(result.error, parts, ['parts'])));
   }
   return result.data;
 }
 
-/** Writes the changes to the message with this internal uuid. */
+/** Writes the changes to a stored message. */
 async function saveParts(
   em: EntityManager,
-  uuid: string,
+  message: OwnMessage,
   changes: {
     parts?: MessagePart[];
     content?: string | null;
@@ -312,52 +478,30 @@ async function saveParts(
     metadata?: JsonValue | null;
   },
 ): Promise<MessageDto> {
-  const sets: string[] = [];
-  const params: unknown[] = [];
-  if (changes.parts !== undefined) {
-    sets.push('parts = ?::jsonb');
-    params.push(JSON.stringify(changes.parts));
-  }
-  if (changes.content !== undefined) {
-    sets.push('content = ?');
-    params.push(changes.content);
-  }
-  if (changes.status !== undefined) {
-    sets.push('status = ?');
-    params.push(changes.status);
-  }
-  if (changes.attachments !== undefined) {
-    sets.push('attachments = ?::jsonb');
-    params.push(changes.attachments === null ? null : JSON.stringify(changes.attachments));
-  }
-  if (changes.metadata !== undefined) {
-    sets.push('metadata = ?::jsonb');
-    params.push(changes.metadata === null ? null : JSON.stringify(changes.metadata));
-  }
-  if (changes.parts !== undefined || changes.content !== undefined) {
-    // The search document follows the text and parts in the same statement.
-    const stored =
-      changes.parts === undefined || changes.content === undefined
-        ? await queryOne<{ content: string | null; parts: MessagePart[] }>(
-            em,
-            'select content, parts from messages where uuid = ?',
-            [uuid],
-          )
-        : undefined;
-    sets.push('search = ?::tsvector');
-    params.push(
-      messageSearchDocument({
-        content: changes.content !== undefined ? changes.content : (stored?.content ?? null),
-        parts: changes.parts ?? stored?.parts ?? [],
-      }),
-    );
-  }
-  const row = await queryOne<MessageRow>(
-    em,
-    `update messages m set ${sets.join(', ')} where m.uuid = ? returning ${MESSAGE_COLUMNS}`,
-    [...params, uuid],
-  );
-  return toMessageDto(row as MessageRow);
+  const { parts, content, status, attachments, metadata } = changes;
+  // The search document follows the text and parts in the same statement; `message` was read under its row
+  // lock, so its stored text and parts are current.
+  const search =
+    parts !== undefined || content !== undefined
+      ? messageSearchDocument({
+          content: content !== undefined ? content : message.content,
+          parts: parts ?? message.parts,
+        })
+      : undefined;
+  const row = await db(em)
+    .updateTable('messages')
+    .set({
+      ...(parts === undefined ? {} : { parts: jsonb(parts) }),
+      ...(content === undefined ? {} : { content }),
+      ...(status === undefined ? {} : { status }),
+      ...(attachments === undefined ? {} : { attachments: attachments === null ? null : jsonb(attachments) }),
+      ...(metadata === undefined ? {} : { metadata: metadata === null ? null : jsonb(metadata) }),
+      ...(search === undefined ? {} : { search }),
+    })
+    .where('uuid', '=', message.uuid)
+    .returning(MESSAGE_COLUMNS)
+    .executeTakeFirstOrThrow();
+  return toMessageDto(row, message.conversationId);
 }
 
 export async function updateMessage(
@@ -368,7 +512,7 @@ export async function updateMessage(
   const current = await findMessage(em, userId, input.id, true);
   if (input.parts) assertToolCallsKept(current.parts, input.parts);
   const content = input.content ?? (input.parts ? deriveContent(input.parts) : undefined);
-  return saveParts(em, current.uuid, {
+  return saveParts(em, current, {
     parts: input.parts,
     content,
     attachments: input.attachments,
@@ -382,11 +526,13 @@ export async function deleteMessage(
   id: string,
 ): Promise<{ id: string; deleted: true }> {
   const message = await findMessage(em, userId, id, true);
-  await query(em, 'delete from messages where uuid = ?', [message.uuid]);
-  await query(em, 'update conversations set message_count = message_count - 1 where uuid = ?', [
-    message.conversationUuid,
-  ]);
-  return { id: message.id, deleted: true };
+  await db(em).deleteFrom('messages').where('uuid', '=', message.uuid).execute();
+  await db(em)
+    .updateTable('conversations')
+    .set((eb) => ({ message_count: eb('message_count', '-', 1) }))
+    .where('uuid', '=', message.conversation_uuid)
+    .execute();
+  return { id: externalId(message), deleted: true };
 }
 
 export async function startMessage(
@@ -414,14 +560,16 @@ export async function startMessage(
 async function continueMessage(
   em: EntityManager,
   conversation: string,
-  current: MessageRow,
+  current: OwnMessage,
   input: z.infer<typeof messageStartInput>,
 ): Promise<MessageDto> {
-  if (current.conversationUuid !== conversation) {
-    throw conflict(`id: message ${current.id} belongs to another conversation`);
+  if (current.conversation_uuid !== conversation) {
+    throw conflict(`id: message ${externalId(current)} belongs to another conversation`);
   }
   if (current.role !== 'assistant') {
-    throw conflict(`id: message ${current.id} is a ${current.role} message; only an assistant message continues`);
+    throw conflict(
+      `id: message ${externalId(current)} is a ${current.role} message; only an assistant message continues`,
+    );
   }
   const parts = input.parts.length > 0 ? input.parts : current.parts;
   assertToolCallsKept(current.parts, parts);
@@ -430,9 +578,13 @@ async function continueMessage(
     current.status === 'streaming' &&
     requestHash(parts) === requestHash(current.parts) &&
     requestHash(metadata ?? null) === requestHash(current.metadata);
-  if (unchanged) return toMessageDto(current);
-  await query(em, 'update conversations set last_message_at = clock_timestamp() where uuid = ?', [conversation]);
-  return saveParts(em, current.uuid, {
+  if (unchanged) return toMessageDto(current, current.conversationId);
+  await db(em)
+    .updateTable('conversations')
+    .set({ last_message_at: sql<string>`clock_timestamp()` })
+    .where('uuid', '=', conversation)
+    .execute();
+  return saveParts(em, current, {
     parts,
     content: deriveContent(parts),
     status: 'streaming',
@@ -460,7 +612,7 @@ export async function appendParts(
   merged.splice(index, input.parts.length, ...input.parts);
   const parts = validateParts(merged);
   assertToolCallsKept(current.parts, parts);
-  return saveParts(em, current.uuid, { parts, content: deriveContent(parts) });
+  return saveParts(em, current, { parts, content: deriveContent(parts) });
 }
 
 export async function finishMessage(
@@ -474,7 +626,7 @@ export async function finishMessage(
       current.status === input.status &&
       (input.parts === undefined || requestHash(input.parts) === requestHash(current.parts))
     ) {
-      return toMessageDto(current);
+      return toMessageDto(current, current.conversationId);
     }
     throw conflict(`Message ${input.id} is already ${current.status}`);
   }
@@ -484,13 +636,13 @@ export async function finishMessage(
   if (input.errorText !== undefined) {
     if (metadata !== undefined && (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata))) {
       throw badRequest(
-        `errorText: message ${current.id} has metadata that is not an object, so errorText cannot go in it; put it in metadata yourself`,
+        `errorText: message ${externalId(current)} has metadata that is not an object, so errorText cannot go in it; put it in metadata yourself`,
       );
     }
     metadata = { ...metadata, errorText: input.errorText };
   }
   const changesMetadata = (input.metadata ?? undefined) !== undefined || input.errorText !== undefined;
-  return saveParts(em, current.uuid, {
+  return saveParts(em, current, {
     parts,
     content: deriveContent(parts),
     status: input.status,
@@ -500,15 +652,17 @@ export async function finishMessage(
 
 /** Streams whose writer went silent are marked aborted; what they checkpointed stays. */
 export async function abortStaleStreams(em: EntityManager, silentForSeconds: number): Promise<number> {
-  const rows = await query<{ id: string }>(
-    em,
-    `update messages set status = 'aborted',
-            metadata = case when metadata is null or jsonb_typeof(metadata) = 'object'
-                            then coalesce(metadata, '{}'::jsonb) || jsonb_build_object('abortReason', 'the stream went silent')
-                            else metadata end
-      where status = 'streaming' and updated_at < now() - make_interval(secs => ?)
-      returning uuid as id`,
-    [silentForSeconds],
-  );
-  return rows.length;
+  const result = await db(em)
+    .updateTable('messages')
+    .set({
+      status: 'aborted',
+      // A JSON merge PostgreSQL does in place, so a concurrent metadata write is not overwritten with a stale copy.
+      metadata: sql<JsonValue>`case when metadata is null or jsonb_typeof(metadata) = 'object'
+        then coalesce(metadata, '{}'::jsonb) || jsonb_build_object('abortReason', 'the stream went silent')
+        else metadata end`,
+    })
+    .where('status', '=', 'streaming')
+    .where('updated_at', '<', sql<string>`now() - make_interval(secs => ${silentForSeconds})`)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
 }

@@ -10,11 +10,12 @@ import {
   toolLexeme,
   toTsquery,
 } from '@threadstore/shared';
+import { type RawBuilder, sql } from 'kysely';
 import type { z } from 'zod';
 import { decodeCursor, encodeCursor, isIdText, isNumberText, isTimestampText } from '../cursor.ts';
-import { query, queryOne } from '../sql.ts';
+import { columns, db } from '../db.ts';
 import { conversationUuid } from './ids.ts';
-import { MESSAGE_COLUMNS, type MessageRow, toMessageDto } from './messages.ts';
+import { MESSAGE_COLUMNS, type MessageRecord, toMessageDto } from './messages.ts';
 
 /**
  * Relevance is computed over windows of this many matches, newest first. A selective query fits in one window
@@ -33,10 +34,11 @@ const SNIPPET_LEAD = 40;
 const SNIPPET_SCAN = 20_000;
 
 /** `conversation.list`'s `q`: titles, through the same tokenizer. Blank is no filter; nothing searchable, no rows. */
-export function titleFilter(q: string | undefined): { sql: string; params: unknown[] } | undefined {
+export function titleFilter(q: string | undefined): RawBuilder<boolean> | undefined {
   if (q === undefined || q.trim() === '') return undefined;
   const tsquery = toTsquery(parseSearchQuery(q));
-  return tsquery === null ? { sql: 'false', params: [] } : { sql: 'c.search @@ ?::tsquery', params: [tsquery] };
+  // A tsquery match on the title's document: the GIN index on conversations.search answers it.
+  return tsquery === null ? sql<boolean>`false` : sql<boolean>`c.search @@ ${tsquery}::tsquery`;
 }
 
 type SearchInput = z.infer<typeof searchMessagesInput>;
@@ -68,24 +70,27 @@ interface KeyRow {
   at: string;
 }
 
+// Search is PostgreSQL's full-text machinery (tsvector, tsquery, ts_rank, GIN) and a choice between two plans
+// the planner cannot make itself, so its statements are written out: from parameters and `sql` fragments,
+// never by joining strings.
+
 interface Scope {
-  /** Conditions on `messages m` joined to `conversations c`, and their parameters; the text query is not one. */
-  sql: string[];
-  params: unknown[];
-  /** The most messages the scope can hold: its conversations' message counts. */
-  size: { sql: string; params: unknown[] };
+  /** Conditions on `messages m` joined to `conversations c`; the text query is not one. */
+  where: RawBuilder<unknown>[];
+  /** Conditions on `conversations c` alone: the conversations whose messages the scope holds. */
+  conversations: RawBuilder<unknown>[];
 }
 
+const and = (conditions: RawBuilder<unknown>[]) => sql<boolean>`${sql.join(conditions, sql` and `)}`;
+
 /** The scope, limited to messages at or below (`inclusive`) or strictly below a point. */
-function below(scope: Scope, bound: Bound | undefined): { sql: string; params: unknown[] } {
-  if (!bound) return { sql: scope.sql.join(' and '), params: scope.params };
-  return {
-    sql: [
-      ...scope.sql,
-      `m.created_at <= ?::timestamptz and (m.created_at < ?::timestamptz or m.uuid ${bound.inclusive ? '<=' : '<'} ?::uuid)`,
-    ].join(' and '),
-    params: [...scope.params, bound.at, bound.at, bound.id],
-  };
+function below(scope: Scope, bound: Bound | undefined): RawBuilder<boolean> {
+  if (!bound) return and(scope.where);
+  const uuid = bound.inclusive ? sql`m.uuid <= ${bound.id}::uuid` : sql`m.uuid < ${bound.id}::uuid`;
+  return and([
+    ...scope.where,
+    sql`m.created_at <= ${bound.at}::timestamptz and (m.created_at < ${bound.at}::timestamptz or ${uuid})`,
+  ]);
 }
 
 /**
@@ -102,23 +107,22 @@ async function findWindow(
   top: Bound | undefined,
 ): Promise<KeyRow[]> {
   const from = below(scope, top);
-  const sample = await query<KeyRow & { walked: number; bottomAt: string | null; bottomId: string | null }>(
-    em,
-    `with walked as materialized (
-       select m.id, m.uuid, m.created_at, m.search from messages m join conversations c on c.uuid = m.conversation_uuid
-        where ${from.sql} order by m.created_at desc, m.uuid desc limit ?
-     ), bottom as (
-       select created_at::text as at, uuid from walked order by created_at, uuid limit 1
-     )
-     select (select count(*) from walked)::int as walked, b.at as "bottomAt", b.uuid as "bottomId", w.id, w.uuid, w.at
-       from (select 1) one
-       left join bottom b on true
-       left join lateral (
-         select id, uuid, created_at::text as at from walked where ts_match_vq(search, ?::tsquery)
-          order by created_at desc, uuid desc limit ?
-       ) w on true`,
-    [...from.params, SAMPLE_ROWS, matchQuery, RANK_WINDOW],
-  );
+  const kysely = db(em);
+  // The sample walk: a MATERIALIZED CTE fixes the plan (newest rows first) and ts_match_vq keeps GIN out of it.
+  const { rows: sample } = await sql<KeyRow & { walked: number; bottomAt: string | null; bottomId: string | null }>`
+    with walked as materialized (
+      select m.id, m.uuid, m.created_at, m.search from messages m join conversations c on c.uuid = m.conversation_uuid
+       where ${from} order by m.created_at desc, m.uuid desc limit ${SAMPLE_ROWS}
+    ), bottom as (
+      select created_at::text as at, uuid from walked order by created_at, uuid limit 1
+    )
+    select (select count(*) from walked)::int as walked, b.at as "bottomAt", b.uuid as "bottomId", w.id, w.uuid, w.at
+      from (select 1) one
+      left join bottom b on true
+      left join lateral (
+        select id, uuid, created_at::text as at from walked where ts_match_vq(search, ${matchQuery}::tsquery)
+         order by created_at desc, uuid desc limit ${RANK_WINDOW}
+      ) w on true`.execute(kysely);
   const first = sample[0];
   const found = sample.filter((row) => row.id !== null);
   if (!first?.bottomAt || !first.bottomId || found.length >= RANK_WINDOW || first.walked < SAMPLE_ROWS) return found;
@@ -126,57 +130,66 @@ async function findWindow(
   const density = found.length / first.walked;
   const walkRows = density > 0 ? (RANK_WINDOW - found.length) / density : Number.POSITIVE_INFINITY;
   const size =
-    density > 0 ? Number((await queryOne<{ size: string }>(em, scope.size.sql, scope.size.params))?.size) : 0;
+    density > 0
+      ? Number(
+          (
+            await kysely
+              .selectFrom('conversations as c')
+              .select(sql<string>`coalesce(sum(c.message_count), 0)`.as('size'))
+              .where(and(scope.conversations))
+              .executeTakeFirst()
+          )?.size,
+        )
+      : 0;
   if (walkRows <= density * size * BITMAP_ROW_COST) {
     const rest = below(scope, { at: first.bottomAt, id: first.bottomId, inclusive: false });
-    const more = await query<KeyRow>(
-      em,
-      `select m.id, m.uuid, m.created_at::text as at from messages m join conversations c on c.uuid = m.conversation_uuid
-        where ${rest.sql} and ts_match_vq(m.search, ?::tsquery) order by m.created_at desc, m.uuid desc limit ?`,
-      [...rest.params, matchQuery, RANK_WINDOW - found.length],
-    );
+    // Walking on below the sample: ts_match_vq again, so the planner keeps to the created_at order.
+    const { rows: more } = await sql<KeyRow>`
+      select m.id, m.uuid, m.created_at::text as at from messages m join conversations c on c.uuid = m.conversation_uuid
+       where ${rest} and ts_match_vq(m.search, ${matchQuery}::tsquery)
+       order by m.created_at desc, m.uuid desc limit ${RANK_WINDOW - found.length}`.execute(kysely);
     return [...found, ...more];
   }
   // Every match from the GIN index, then the newest of them; the CTE keeps the planner off the `created_at` walk.
-  return query<KeyRow>(
-    em,
-    `with hits as materialized (
-       select m.id, m.uuid, m.created_at from messages m join conversations c on c.uuid = m.conversation_uuid
-        where ${from.sql} and m.search @@ ?::tsquery
-     )
-     select id, uuid, created_at::text as at from hits order by created_at desc, uuid desc limit ?`,
-    [...from.params, matchQuery, RANK_WINDOW],
+  const { rows } = await sql<KeyRow>`
+    with hits as materialized (
+      select m.id, m.uuid, m.created_at from messages m join conversations c on c.uuid = m.conversation_uuid
+       where ${from} and m.search @@ ${matchQuery}::tsquery
+    )
+    select id, uuid, created_at::text as at from hits order by created_at desc, uuid desc limit ${RANK_WINDOW}`.execute(
+    kysely,
   );
+  return rows;
 }
 
-interface HitRow extends MessageRow {
+interface HitRow extends MessageRecord {
   /** ts_rank as PostgreSQL prints a real: read back exactly when a cursor returns it. */
   rank: string;
-  createdAtKey: string;
-  conversationTitle: string | null;
+  conversation_client_id: string | null;
+  conversation_title: string | null;
 }
 
 /** The window's messages ranked, newest first among equals, from just after `after`. */
-function rankWindow(
+async function rankWindow(
   em: EntityManager,
   window: KeyRow[],
   rankQuery: string,
   after: [string, string, string] | undefined,
   limit: number,
 ): Promise<HitRow[]> {
-  return query<HitRow>(
-    em,
-    `select ranked.*, ranked.score::text as rank from (
-       select ${MESSAGE_COLUMNS}, m.created_at::text as "createdAtKey", ts_rank(m.search, ?::tsquery, 1) as score,
-              c.title as "conversationTitle"
-         from messages m join conversations c on c.uuid = m.conversation_uuid
-        where m.id in (select value::bigint from jsonb_array_elements_text(?::jsonb))
-     ) ranked
-     ${after ? 'where (ranked.score, ranked."createdAt", ranked.uuid) < (?::real, ?::timestamptz, ?::uuid)' : ''}
-     order by ranked.score desc, ranked."createdAt" desc, ranked.uuid desc
-     limit ?`,
-    [rankQuery, JSON.stringify(window.map((row) => row.id)), ...(after ?? []), limit],
-  );
+  // ts_rank over the window's rows only; the row comparison resumes a page inside the ranking.
+  const { rows } = await sql<HitRow>`
+    select ranked.*, ranked.score::text as rank from (
+      select ${sql.join(columns('m', MESSAGE_COLUMNS).map((column) => sql.ref(column)))},
+             ts_rank(m.search, ${rankQuery}::tsquery, 1) as score,
+             c.client_id as conversation_client_id, c.title as conversation_title
+        from messages m join conversations c on c.uuid = m.conversation_uuid
+       where m.id in (select value::bigint from jsonb_array_elements_text(${JSON.stringify(window.map((row) => row.id))}::jsonb))
+    ) ranked
+    ${after ? sql`where (ranked.score, ranked.created_at, ranked.uuid) < (${after[0]}::real, ${after[1]}::timestamptz, ${after[2]}::uuid)` : sql``}
+    order by ranked.score desc, ranked.created_at desc, ranked.uuid desc
+    limit ${limit}`.execute(db(em));
+  return rows;
 }
 
 /**
@@ -193,28 +206,17 @@ export async function searchMessages(
   if (rankQuery === null) return { items: [], nextCursor: null };
   // The tool filter is a lexeme of the same document, so the same index lookup answers it; it is left out of ranking.
   const matchQuery = toTsquery(parsed, input.tool ? [toolLexeme(input.tool)] : []) as string;
-  const scope: Scope = {
-    sql: ['c.user_id = ?', 'c.deleted_at is null'],
-    params: [userId],
-    size: {
-      sql: 'select coalesce(sum(c.message_count), 0) as size from conversations c where c.user_id = ? and c.deleted_at is null',
-      params: [userId],
-    },
-  };
-  const filter = (sql: string, value: unknown) => {
-    scope.sql.push(sql);
-    scope.params.push(value);
-  };
+  const owned = [sql`c.user_id = ${userId}`, sql`c.deleted_at is null`];
+  const scope: Scope = { where: [...owned], conversations: [...owned] };
   if (input.conversationId) {
     const conversation = await conversationUuid(em, userId, input.conversationId);
     if (!conversation) return { items: [], nextCursor: null };
-    filter('m.conversation_uuid = ?', conversation);
-    scope.size.sql += ' and c.uuid = ?';
-    scope.size.params.push(conversation);
+    scope.where.push(sql`m.conversation_uuid = ${conversation}`);
+    scope.conversations.push(sql`c.uuid = ${conversation}`);
   }
-  if (input.role) filter('m.role = ?', input.role);
-  if (input.from) filter('m.created_at >= ?::timestamptz', input.from);
-  if (input.to) filter('m.created_at < ?::timestamptz', input.to);
+  if (input.role) scope.where.push(sql`m.role = ${input.role}`);
+  if (input.from) scope.where.push(sql`m.created_at >= ${input.from}::timestamptz`);
+  if (input.to) scope.where.push(sql`m.created_at < ${input.to}::timestamptz`);
 
   const cursor = input.cursor ? decodeCursor<SearchCursor>(input.cursor, isSearchCursor) : undefined;
   let top: Bound | undefined = cursor && { at: cursor[0], id: cursor[1], inclusive: cursor[2] };
@@ -237,22 +239,16 @@ export async function searchMessages(
   const last = page.at(-1);
   const nextCursor =
     hits.length > input.limit && last
-      ? encodeCursor([
-          last.top.at,
-          last.top.id,
-          last.top.inclusive,
-          last.row.rank,
-          last.row.createdAtKey,
-          last.row.uuid,
-        ])
+      ? encodeCursor([last.top.at, last.top.id, last.top.inclusive, last.row.rank, last.row.created_at, last.row.uuid])
       : null;
   return { items: page.map(({ row }) => toHit(row, parsed)), nextCursor };
 }
 
 function toHit(row: HitRow, parsed: SearchQuery): SearchHit {
-  const title: SearchField[] = row.conversationTitle
-    ? [{ kind: 'title', weight: 'D', text: row.conversationTitle }]
+  const title: SearchField[] = row.conversation_title
+    ? [{ kind: 'title', weight: 'D', text: row.conversation_title }]
     : [];
+  const conversationId = row.conversation_client_id ?? row.conversation_uuid;
   const fields = [...messageSearchFields(row), ...title];
   // The best field is the most heavily weighted one with a match; within a weight, the one with most matches.
   let best: { field: SearchField; ranges: { start: number; end: number }[] } | undefined;
@@ -269,8 +265,8 @@ function toHit(row: HitRow, parsed: SearchQuery): SearchHit {
   }
   const chosen = best ?? { field: fields[0] ?? { kind: 'text' as const, weight: 'A' as const, text: '' }, ranges: [] };
   return {
-    message: toMessageDto(row),
-    conversation: { id: row.conversationId, title: row.conversationTitle },
+    message: toMessageDto(row, conversationId),
+    conversation: { id: conversationId, title: row.conversation_title },
     ...cutSnippet(chosen.field.text, chosen.ranges),
     matchedIn: chosen.field.kind,
     score: Number(row.rank),

@@ -1,6 +1,7 @@
 // Server-only entry: MikroORM entities, configuration and the embedded database. Never import it from the browser.
 
 export { createMigratedDatabase, databaseUrl, dropDatabase, runAdmin, throwawayServer } from './admin.ts';
+export type { Database } from './database.ts';
 export {
   DatabaseStartError,
   type EmbeddedDatabase,

@@ -17,6 +17,8 @@ export const ContextSchema = defineEntity({
     createdAt: timestampNow(),
     updatedAt: timestampNow().index('idx_contexts_updated_at'),
     version: p.integer().version().default(1),
+    // sha256 of the write that created the row, so a replay with the same id can be told apart from a reuse.
+    requestHash: p.string().length(64).nullable().hidden(),
   },
   indexes: [{ name: 'idx_contexts_user_session', properties: ['userId', 'session'] }],
   uniques: [{ name: 'contexts_unique_user_session_action', properties: ['userId', 'session', 'action'] }],

@@ -6,7 +6,7 @@ export const ConversationSchema = defineEntity({
   name: 'Conversation',
   tableName: 'conversations',
   properties: {
-    id: p.bigint('number').primary().autoincrement(),
+    id: p.bigint('string').primary().autoincrement(),
     uuid: p.uuid().unique('idx_conversations_uuid').defaultRaw('gen_random_uuid()'),
     // The external id when the client chose one that is not a uuid (an AI SDK chat id); unique per user.
     clientId: p.string().length(128).nullable(),
@@ -23,7 +23,7 @@ export const ConversationSchema = defineEntity({
     lastMessageAt: p.datetime().nullable(),
     messageCount: p.integer().default(0),
     // Highest message position handed out so far; positions are never reused, so keyset cursors survive deletes.
-    messageSeq: p.bigint('number').default(0),
+    messageSeq: p.bigint('string').default('0'),
     // sha256 of the create request, so a replay with the same client id can be told apart from a reuse.
     requestHash: p.string().length(64).nullable().hidden(),
     // The title's search document (see search/tokenizer.ts); every message's document ends with a copy of it.

@@ -1,4 +1,5 @@
 import { defineEntity, p } from '@mikro-orm/core';
+import type { JsonValue } from '../../schemas/common.ts';
 import type { MessagePart, MessageRole, MessageStatus } from '../../schemas/message.ts';
 import { timestampNow } from './columns.ts';
 import { Conversation } from './conversation.ts';
@@ -8,7 +9,7 @@ export const MessageSchema = defineEntity({
   name: 'Message',
   tableName: 'messages',
   properties: {
-    id: p.bigint('number').primary().autoincrement(),
+    id: p.bigint('string').primary().autoincrement(),
     uuid: p.uuid().unique('idx_messages_uuid').defaultRaw('gen_random_uuid()'),
     // The external id when the client chose one that is not a uuid (an AI SDK message id); unique like uuids.
     clientId: p.string().length(128).nullable().unique('uq_messages_client_id'),
@@ -25,10 +26,10 @@ export const MessageSchema = defineEntity({
     attachments: p.json<unknown[]>().nullable(),
     createdAt: timestampNow().index('idx_messages_created_at'),
     updatedAt: timestampNow(),
-    metadata: p.json<Record<string, unknown>>().nullable(),
+    metadata: p.json<JsonValue>().nullable(),
     status: p.string().length(16).$type<MessageStatus>().default('complete'),
     // Position inside the conversation, handed out under the conversation's row lock: the strict total order.
-    seq: p.bigint('number'),
+    seq: p.bigint('string'),
     requestHash: p.string().length(64).nullable().hidden(),
     // Search document: the message's text, tools and sources, then its conversation's title (see search/tokenizer.ts).
     search: p.string().columnType('tsvector').defaultRaw(`''::tsvector`).lazy().hidden(),

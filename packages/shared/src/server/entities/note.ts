@@ -19,6 +19,8 @@ export const NoteSchema = defineEntity({
     createdAt: timestampNow(),
     updatedAt: timestampNow(),
     version: p.integer().version().default(1),
+    // sha256 of the write that created the row, so a replay with the same id can be told apart from a reuse.
+    requestHash: p.string().length(64).nullable().hidden(),
   },
   indexes: [{ name: 'idx_notes_user_session', properties: ['userId', 'session'] }],
   uniques: [{ name: 'notes_unique_user_session_name', properties: ['userId', 'session', 'name'] }],

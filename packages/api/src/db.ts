@@ -1,18 +1,23 @@
 import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Database } from '@threadstore/shared/server';
+import { type Kysely, type RawBuilder, sql } from 'kysely';
 
-/** Runs parameterised SQL (`?` placeholders) inside the EntityManager's current transaction. */
-export function query<T>(em: EntityManager, sql: string, params: readonly unknown[] = []): Promise<T[]> {
-  return em.execute<T[]>(sql, [...params], 'all');
-}
+/** Typed queries on the EntityManager's connection: inside `em.transactional` they run in its transaction. */
+export const db = (em: EntityManager): Kysely<Database> => em.getKysely<Database>();
 
-export async function queryOne<T>(
-  em: EntityManager,
-  sql: string,
-  params: readonly unknown[] = [],
-): Promise<T | undefined> {
-  return (await query<T>(em, sql, params))[0];
-}
+/** The listed columns of a table under `alias`: a column the entity does not have fails to compile. */
+export const columns = <A extends string, C extends string>(alias: A, names: readonly C[]) =>
+  names.map((name) => `${alias}.${name}` as `${A}.${C}`);
+
+/**
+ * A jsonb value. pg would send a JavaScript array as a PostgreSQL array literal, not JSON, so every jsonb
+ * parameter goes as JSON text, cast.
+ */
+export const jsonb = <T>(value: T): RawBuilder<T> => sql<T>`${JSON.stringify(value)}::jsonb`;
+
+/** The id a client sees for a conversation or message row: its own id when it gave one, else the row's uuid. */
+export const externalId = (row: { client_id: string | null; uuid: string }): string => row.client_id ?? row.uuid;
 
 export function toIso(value: Date | string): string {
   return (value instanceof Date ? value : new Date(value)).toISOString();
