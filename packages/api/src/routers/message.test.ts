@@ -187,6 +187,40 @@ describe('message.appendRound', () => {
     expect((await alice.conversation.get({ id: conversationId })).messageCount).toBe(2);
   });
 
+  it('stores one round when the same round is replayed concurrently into a conversation that exists', async () => {
+    const alice = user('alice');
+    const { id: conversationId } = await alice.conversation.create({});
+    await alice.message.append({ conversationId, role: 'system', parts: [text('be brief')] });
+    const round = {
+      conversationId,
+      user: { id: `msg_${crypto.randomUUID()}`, parts: [text('名字从这里来')] },
+      assistant: { id: crypto.randomUUID(), parts: [text('reply')] },
+    };
+    const results = await Promise.all(Array.from({ length: 10 }, () => user('alice').message.appendRound(round)));
+    expect(new Set(results.map((result) => JSON.stringify(result))).size).toBe(1);
+    const stored = await allMessages(alice, conversationId);
+    expect(stored.map((message) => message.id)).toEqual([stored[0]?.id, round.user.id, round.assistant.id]);
+    const conversation = await alice.conversation.get({ id: conversationId });
+    expect(conversation.messageCount).toBe(3);
+    // The first user message titles an untitled conversation, on this path as on the one that creates it.
+    expect(conversation.title).toBe('名字从这里来');
+  });
+
+  it('refuses a round that repeats one id within itself, storing neither', async () => {
+    const alice = user('alice');
+    const { id: conversationId } = await alice.conversation.create({ title: 'twins' });
+    const id = crypto.randomUUID();
+    const code = await codeOf(
+      alice.message.appendRound({
+        conversationId,
+        user: { id, parts: [text('a')] },
+        assistant: { id, parts: [text('b')] },
+      }),
+    );
+    expect(code).toBe('BAD_REQUEST');
+    expect(await allMessages(alice, conversationId)).toHaveLength(0);
+  });
+
   it('leaves nothing behind when the round fails halfway', async () => {
     const alice = user('alice');
     const conversationId = crypto.randomUUID();

@@ -82,9 +82,9 @@ function fingerprint(conversationId: string, message: NewMessage): string {
 }
 
 /**
- * Stores messages at the end of a conversation; replays of the same ids return the stored rows. A single message
- * to a conversation that exists takes one statement (see appendInOneStatement); anything else, and whatever that
- * statement leaves to it, takes the general path: lock the conversation (creating it), look for replays, move
+ * Stores messages at the end of a conversation; replays of the same ids return the stored rows. Messages to a
+ * conversation that exists take one statement (see appendInOneStatement); whatever that statement leaves to it
+ * takes the general path: lock the conversation (creating it), look for replays, move
  * its counters, insert.
  */
 export async function appendMessages(
@@ -93,16 +93,13 @@ export async function appendMessages(
   conversationId: string,
   messages: NewMessage[],
 ): Promise<MessageDto[]> {
-  const [only] = messages;
-  if (only && messages.length === 1) {
-    const appended = await appendInOneStatement(em, userId, conversationId, only);
-    if (appended) return [appended];
-  }
+  const ids = messages.map((message) => message.body.id).filter((id): id is string => id !== undefined);
+  if (new Set(ids).size !== ids.length) throw badRequest('id: the messages of one write need different ids');
+  const appended = await appendInOneStatement(em, userId, conversationId, messages);
+  if (appended) return appended;
   const { titled, uuid: conversation, id: externalConversationId } = await lockConversation(em, userId, conversationId);
   const toDto = (row: MessageRecord) => toMessageDto(row, externalConversationId);
   const hashes = messages.map((message) => fingerprint(conversationId, message));
-  const ids = messages.map((message) => message.body.id).filter((id): id is string => id !== undefined);
-  if (new Set(ids).size !== ids.length) throw badRequest('id: the messages of one write need different ids');
   if (ids.length > 0) {
     const stored = await db(em)
       .selectFrom('messages as m')
@@ -182,7 +179,7 @@ export async function appendMessages(
 }
 
 /**
- * The hot path of `message.append`, in one round trip: the UPDATE takes the conversation's row lock (so positions
+ * The hot path of `message.append` and `message.appendRound`, in one round trip: the UPDATE takes the conversation's row lock (so positions
  * are still handed out in commit order), checks owner, trash and that the id is not stored, and moves position,
  * count and title; the INSERT reads the new position from it. No row back means the general path decides: the
  * conversation is new, not this user's, in the trash, or the write names a stored id (a replay or a reuse).
@@ -195,22 +192,23 @@ async function appendInOneStatement(
   em: EntityManager,
   userId: string,
   conversationId: string,
-  message: NewMessage,
-): Promise<MessageDto | undefined> {
-  const { body } = message;
-  const content = body.content ?? deriveContent(body.parts);
+  messages: NewMessage[],
+): Promise<MessageDto[] | undefined> {
+  const count = messages.length;
+  const bodies = messages.map(({ body }) => ({ ...body, content: body.content ?? deriveContent(body.parts) }));
+  const firstUser = bodies.find((body) => body.role === 'user');
   // coalesce keeps a title the conversation already has, as the general path does.
-  const title = body.role === 'user' ? titleFromText(content) : null;
-  const id = body.id;
+  const title = firstUser ? titleFromText(firstUser.content) : null;
+  const ids = bodies.map((body) => body.id).filter((id): id is string => id !== undefined);
   const jsonbOrNull = (value: unknown) => (value == null ? sql`null::jsonb` : jsonb(value));
   try {
-    const row = await db(em)
+    const rows = await db(em)
       .with('pos', (qb) =>
         qb
           .updateTable('conversations as c')
           .set((eb) => ({
-            message_seq: sql<string>`c.message_seq + 1`,
-            message_count: eb('c.message_count', '+', 1),
+            message_seq: sql<string>`c.message_seq + ${count}`,
+            message_count: eb('c.message_count', '+', count),
             last_message_at: sql<string>`clock_timestamp()`,
             title: eb.fn.coalesce('c.title', eb.val(title)),
             search: sql<string>`case when c.title is null then ${titleSearchDocument(title)}::tsvector else c.search end`,
@@ -218,13 +216,15 @@ async function appendInOneStatement(
           .where(`c.${idColumn(conversationId)}`, '=', conversationId)
           .where('c.user_id', '=', userId)
           .where('c.deleted_at', 'is', null)
-          .$if(id !== undefined, (qb) =>
-            qb.where(({ not, exists, selectFrom }) =>
-              not(
-                exists(
-                  selectFrom('messages as s')
-                    .select('s.id')
-                    .where(`s.${idColumn(id as string)}`, '=', id as string),
+          .where(({ and, not, exists, selectFrom }) =>
+            and(
+              ids.map((id) =>
+                not(
+                  exists(
+                    selectFrom('messages as s')
+                      .select('s.id')
+                      .where(`s.${idColumn(id)}`, '=', id),
+                  ),
                 ),
               ),
             ),
@@ -250,38 +250,51 @@ async function appendInOneStatement(
             'updated_at',
             'search',
           ])
-          .expression((eb) =>
-            eb
-              .selectFrom('pos')
-              .select([
-                sql<string>`${id !== undefined && isUuid(id) ? id : crypto.randomUUID()}::uuid`.as('uuid'),
-                sql<string | null>`${id !== undefined && !isUuid(id) ? id : null}::text`.as('client_id'),
-                'pos.uuid as conversation_uuid',
-                sql<string>`${body.role}::text`.as('role'),
-                sql<string | null>`${content}::text`.as('content'),
-                jsonb(body.parts).as('parts'),
-                jsonbOrNull(body.attachments).as('attachments'),
-                jsonbOrNull(body.metadata).as('metadata'),
-                sql<string>`${message.status}::text`.as('status'),
-                'pos.message_seq as seq',
-                sql<string>`${fingerprint(conversationId, message)}::text`.as('request_hash'),
-                sql<string>`clock_timestamp()`.as('created_at'),
-                sql<string>`clock_timestamp()`.as('updated_at'),
-                sql<string>`${messageSearchDocument({ content, parts: body.parts })}::tsvector`.as('search'),
-              ]),
-          )
+          .expression((eb) => {
+            // One SELECT per message, each placed after the ones before it: pos.message_seq is the new last position.
+            const selects = messages.map((message, index) => {
+              const body = bodies[index] as (typeof bodies)[number];
+              const id = body.id;
+              return eb
+                .selectFrom('pos')
+                .select([
+                  sql<string>`${id !== undefined && isUuid(id) ? id : crypto.randomUUID()}::uuid`.as('uuid'),
+                  sql<string | null>`${id !== undefined && !isUuid(id) ? id : null}::text`.as('client_id'),
+                  'pos.uuid as conversation_uuid',
+                  sql<string>`${body.role}::text`.as('role'),
+                  sql<string | null>`${body.content}::text`.as('content'),
+                  jsonb(body.parts).as('parts'),
+                  jsonbOrNull(body.attachments).as('attachments'),
+                  jsonbOrNull(body.metadata).as('metadata'),
+                  sql<string>`${message.status}::text`.as('status'),
+                  sql<string>`pos.message_seq - ${count - 1 - index}`.as('seq'),
+                  sql<string>`${fingerprint(conversationId, message)}::text`.as('request_hash'),
+                  sql<string>`clock_timestamp()`.as('created_at'),
+                  sql<string>`clock_timestamp()`.as('updated_at'),
+                  sql<string>`${messageSearchDocument({ content: body.content, parts: body.parts })}::tsvector`.as(
+                    'search',
+                  ),
+                ]);
+            });
+            return selects
+              .slice(1)
+              .reduce((union, select) => union.unionAll(select), selects[0] as (typeof selects)[0]);
+          })
           .returning(MESSAGE_COLUMNS),
       )
       .selectFrom(['ins', 'pos'])
       .selectAll('ins')
       .select('pos.client_id as conversation_client_id')
-      .executeTakeFirst();
-    if (!row) return undefined;
-    const { conversation_client_id, ...stored } = row;
-    return toMessageDto(stored, conversation_client_id ?? stored.conversation_uuid);
+      .execute();
+    if (rows.length === 0) return undefined;
+    return rows
+      .sort((a, b) => Number(a.seq) - Number(b.seq))
+      .map(({ conversation_client_id, ...stored }) =>
+        toMessageDto(stored, conversation_client_id ?? stored.conversation_uuid),
+      );
   } catch (error) {
-    if (id !== undefined && asDriverException(error) instanceof UniqueConstraintViolationException) {
-      throw new ConcurrentReplay(`id: message ${id} was stored by a concurrent write`, { cause: error });
+    if (ids.length > 0 && asDriverException(error) instanceof UniqueConstraintViolationException) {
+      throw new ConcurrentReplay(`id: message ${ids.join(', ')} was stored by a concurrent write`, { cause: error });
     }
     throw error;
   }
