@@ -27,6 +27,14 @@ function ContextRow({ context }: { context: ContextDto }) {
   const [invalid, setInvalid] = useState<string | null>(null);
   const [conflict, setConflict] = useState<ContextDto | null>(null);
   const [saving, setSaving] = useState(false);
+  // A new editor (tree mode, fresh fields) after a save or a discard; the same one while a draft goes on.
+  const [generation, setGeneration] = useState(0);
+  const reset = () => {
+    setDraft(null);
+    setInvalid(null);
+    setConflict(null);
+    setGeneration((value) => value + 1);
+  };
   const shown = draft?.value ?? (context.contextData as JsonObject);
 
   const save = async (value: JsonObject, expectedVersion: number) => {
@@ -38,8 +46,7 @@ function ContextRow({ context }: { context: ContextDto }) {
         contextData: value,
         expectedVersion,
       });
-      setDraft(null);
-      setConflict(null);
+      reset();
       toast.success(`Saved ${context.action}`);
     } catch (error) {
       if (isConflict(error)) {
@@ -69,30 +76,23 @@ function ContextRow({ context }: { context: ContextDto }) {
         </p>
       ) : null}
       <JsonEditor
-        key={draft ? 'draft' : `v${context.version}`}
+        key={`${generation}:${draft ? draft.base.version : context.version}`}
         label={context.action}
         value={shown}
         onValidity={setInvalid}
         onChange={(value) => setDraft({ value, base: draft?.base ?? context })}
       />
-      {draft ? (
+      {draft || invalid ? (
         <div className="row-actions">
           <button
             type="button"
             className="primary"
-            disabled={invalid !== null || saving}
-            onClick={() => void save(draft.value, draft.base.version)}
+            disabled={!draft || invalid !== null || saving}
+            onClick={() => draft && void save(draft.value, draft.base.version)}
           >
             Save
           </button>
-          <button
-            type="button"
-            onClick={() => {
-              setDraft(null);
-              setInvalid(null);
-              setConflict(null);
-            }}
-          >
+          <button type="button" onClick={reset}>
             Discard
           </button>
         </div>
@@ -117,13 +117,7 @@ function ContextRow({ context }: { context: ContextDto }) {
             <button type="button" className="primary" onClick={() => void save(draft.value, conflict.version)}>
               Keep mine
             </button>
-            <button
-              type="button"
-              onClick={() => {
-                setDraft(null);
-                setConflict(null);
-              }}
-            >
+            <button type="button" onClick={reset}>
               Keep theirs
             </button>
           </div>

@@ -256,6 +256,8 @@ export function Sidebar({ activeId, onOpen, onCount }: SidebarProps) {
   const onRowClick = (event: MouseEvent, conversation: ConversationDto) => {
     const toggle = isMac() ? event.metaKey : event.ctrlKey;
     setFocusedId(conversation.id);
+    // The keys go to the listbox, not to a row that scrolling may take out of the DOM.
+    scrollRef.current?.focus({ preventScroll: true });
     if (toggle || event.shiftKey) {
       setSelection(clickSelect(selection, order, conversation.id, { shift: event.shiftKey, toggle }));
       return;
