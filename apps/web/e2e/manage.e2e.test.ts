@@ -213,6 +213,7 @@ describe('managing history in Chromium', () => {
     for (let index = 1; index < 50; index++) await page.keyboard.press('Shift+ArrowDown');
     const bar = page.getByRole('toolbar', { name: 'Selected conversations' });
     await bar.getByText('50 selected').waitFor();
+    await shot('sidebar-bulk-light');
     await bar.getByRole('button', { name: 'Delete' }).click();
     await expect
       .poll(async () => (await listAll({ trashed: true })).filter((id) => chosen.includes(id)).length, {
@@ -320,6 +321,9 @@ describe('managing history in Chromium', () => {
     await expect.poll(() => page.locator('.note-summary').getAttribute('data-summary-selected')).toBe('1');
     await page.getByRole('region', { name: 'Notes' }).getByRole('button', { name: 'Select all', exact: true }).click();
     await expect.poll(summary).toBe(3);
+    await page.locator('[data-note="参考资料"]').scrollIntoViewIfNeeded();
+    await expect.poll(() => page.locator('.note-summary').getAttribute('data-summary-selected')).toBe('3');
+    await shot('inspector-notes-light');
     await page.getByRole('region', { name: 'Notes' }).getByRole('button', { name: 'Deselect all' }).click();
     await expect.poll(summary).toBe(0);
 
@@ -383,7 +387,8 @@ describe('managing history in Chromium', () => {
     ]);
     const exported = JSON.parse(await readFile(await file.path(), 'utf8'));
     expect(exported.conversations.map((item: { conversation: { id: string } }) => item.conversation.id)).toEqual(ids);
-    await page.keyboard.press('Escape');
+    await bar.getByRole('button', { name: 'Clear selection' }).click();
+    await expect.poll(() => bar.count()).toBe(0);
   });
 
   it('draws the messages-per-day chart from conversation.stats, with roles and tools', async () => {
@@ -420,6 +425,8 @@ describe('managing history in Chromium', () => {
     await page.locator('[data-action="plan"]').waitFor();
     await page.locator('[data-note="要点一"]').waitFor();
     await shot('inspector-chinese-dark');
+    await page.locator('[data-note="参考资料"]').scrollIntoViewIfNeeded();
+    await shot('inspector-notes-dark');
     await row(listed[4] as string).click({ button: 'right' });
     await page.getByRole('menu').waitFor();
     await shot('sidebar-menu-dark');
@@ -431,6 +438,7 @@ describe('managing history in Chromium', () => {
     await page.getByRole('link', { name: 'Settings' }).click();
     await page.getByLabel('Light').check();
     await page.goto(`${server.url}/c/${inspectedId}`);
+    await page.locator('[data-action="plan"]').waitFor();
     await row(listed[4] as string).click({ button: 'right' });
     await page.getByRole('menu').waitFor();
     await shot('sidebar-menu-light');

@@ -8,6 +8,9 @@ import { errorMessage, useTRPC, useTRPCClient } from '../trpc.ts';
 type ListData = InfiniteData<{ items: ConversationDto[]; nextCursor: string | null }>;
 export type ConversationPatch = Partial<Pick<ConversationDto, 'title' | 'pinned' | 'tags'>> & { archived?: boolean };
 
+/** The update in flight for each conversation, with what it returns (null when it failed). */
+const pending = new Map<string, Promise<ConversationDto | null>>();
+
 export const isConflict = (error: unknown) => error instanceof TRPCClientError && error.data?.code === 'CONFLICT';
 
 const describe = (conversation: ConversationDto) =>
@@ -90,23 +93,29 @@ export function useConversationActions() {
       queryClient.setQueryData(getKey(conversation.id), optimistic);
       // Archiving moves it to the other view; the rest keep their place until the list is fetched again.
       patchLists((item) => (item.id !== conversation.id ? item : patch.archived !== undefined ? null : optimistic));
-      try {
-        store(
-          await client.conversation.update.mutate({
-            id: conversation.id,
-            expectedVersion: conversation.version,
-            ...patch,
-          }),
-        );
-        return true;
-      } catch (error) {
-        rollback();
-        if (isConflict(error)) await showConflict(conversation.id);
-        else toast.error(`Could not change “${conversation.title ?? 'Untitled'}”: ${errorMessage(error)}`);
-        return false;
-      } finally {
-        void settle();
-      }
+      const write = async () => {
+        // Two quick edits (two tags typed in a row): the second waits for the first and goes on from the version
+        // our own first write made, which is no conflict.
+        const before = await pending.get(conversation.id);
+        const expectedVersion = before && before.version > conversation.version ? before.version : conversation.version;
+        try {
+          const saved = await client.conversation.update.mutate({ id: conversation.id, expectedVersion, ...patch });
+          store(saved);
+          return saved;
+        } catch (error) {
+          rollback();
+          if (isConflict(error)) await showConflict(conversation.id);
+          else toast.error(`Could not change “${conversation.title ?? 'Untitled'}”: ${errorMessage(error)}`);
+          return null;
+        } finally {
+          void settle();
+        }
+      };
+      const done = write();
+      pending.set(conversation.id, done);
+      const saved = await done;
+      if (pending.get(conversation.id) === done) pending.delete(conversation.id);
+      return saved !== null;
     }
 
     async function updateMany(conversations: readonly ConversationDto[], patch: ConversationPatch) {

@@ -114,7 +114,7 @@ export function Shell() {
           </main>
         </Panel>
         <Separator className="separator" />
-        <Panel id="inspector" panelRef={inspectorRef} defaultSize="20" minSize="160px" collapsible>
+        <Panel id="inspector" panelRef={inspectorRef} defaultSize="26" minSize="160px" collapsible>
           <aside className="inspector" aria-label="Inspector">
             <h2>Session</h2>
             {active.data ? (

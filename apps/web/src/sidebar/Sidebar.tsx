@@ -318,6 +318,14 @@ export function Sidebar({ activeId, onOpen, onCount }: SidebarProps) {
       {selected.length > 1 ? (
         <div className="bulk-bar" role="toolbar" aria-label="Selected conversations">
           <span className="bulk-count">{selected.length} selected</span>
+          <button
+            type="button"
+            className="link-button bulk-clear"
+            onClick={() => setSelection(emptySelection)}
+            aria-label="Clear selection"
+          >
+            ×
+          </button>
           {view === 'trash' ? (
             <>
               <button type="button" onClick={() => void run('restore', selected)}>
@@ -346,14 +354,6 @@ export function Sidebar({ activeId, onOpen, onCount }: SidebarProps) {
               </button>
             </>
           )}
-          <button
-            type="button"
-            className="link-button"
-            onClick={() => setSelection(emptySelection)}
-            aria-label="Clear selection"
-          >
-            ×
-          </button>
         </div>
       ) : null}
       {list.isPending ? (
@@ -434,9 +434,16 @@ export function Sidebar({ activeId, onOpen, onCount }: SidebarProps) {
                   </span>
                 )}
                 <span className="conversation-meta">
-                  <time dateTime={lastActivity(conversation).toISOString()}>
-                    {formatActivity(lastActivity(conversation), now, undefined, hour12(prefs.timeFormat))}
-                  </time>
+                  {view === 'trash' && conversation.deletedAt ? (
+                    <time dateTime={conversation.deletedAt}>
+                      deleted{' '}
+                      {formatActivity(new Date(conversation.deletedAt), now, undefined, hour12(prefs.timeFormat))}
+                    </time>
+                  ) : (
+                    <time dateTime={lastActivity(conversation).toISOString()}>
+                      {formatActivity(lastActivity(conversation), now, undefined, hour12(prefs.timeFormat))}
+                    </time>
+                  )}
                   <span>{conversation.messageCount.toLocaleString()} msgs</span>
                   {conversation.tags.slice(0, 3).map((item) => (
                     <span key={item} className="tag small">

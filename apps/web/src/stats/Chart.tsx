@@ -29,7 +29,11 @@ export function DayChart({ days }: { days: readonly { day: string; count: number
         height: 260,
         legend: { show: false },
         cursor: { points: { show: false } },
-        scales: { x: { time: true }, y: { range: (_plot, _min, max) => [0, Math.max(1, max) * 1.1] } },
+        scales: {
+          // Half a day either side, so the first and last bars are drawn whole.
+          x: { time: true, range: (_plot, min, max) => [min - 43_200, max + 43_200] },
+          y: { range: (_plot, _min, max) => [0, Math.max(1, max) * 1.1] },
+        },
         axes: [axis, { ...axis, size: 50 }],
         series: [
           {},
