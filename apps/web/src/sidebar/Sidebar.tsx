@@ -326,34 +326,36 @@ export function Sidebar({ activeId, onOpen, onCount }: SidebarProps) {
           >
             ×
           </button>
-          {view === 'trash' ? (
-            <>
-              <button type="button" onClick={() => void run('restore', selected)}>
-                Restore
-              </button>
-              <button type="button" className="danger" onClick={() => void run('purge', selected)}>
-                Purge
-              </button>
-            </>
-          ) : (
-            <>
-              <button type="button" onClick={() => void run('pin', selected)}>
-                Pin
-              </button>
-              <button type="button" onClick={() => void run(view === 'archived' ? 'unarchive' : 'archive', selected)}>
-                {view === 'archived' ? 'Unarchive' : 'Archive'}
-              </button>
-              <button type="button" onClick={() => void run('export-markdown', selected)}>
-                Export .md
-              </button>
-              <button type="button" onClick={() => void run('export-json', selected)}>
-                Export .json
-              </button>
-              <button type="button" className="danger" onClick={() => void run('delete', selected)}>
-                Delete
-              </button>
-            </>
-          )}
+          <div className="bulk-actions">
+            {view === 'trash' ? (
+              <>
+                <button type="button" onClick={() => void run('restore', selected)}>
+                  Restore
+                </button>
+                <button type="button" className="danger" onClick={() => void run('purge', selected)}>
+                  Purge
+                </button>
+              </>
+            ) : (
+              <>
+                <button type="button" onClick={() => void run('pin', selected)}>
+                  Pin
+                </button>
+                <button type="button" onClick={() => void run(view === 'archived' ? 'unarchive' : 'archive', selected)}>
+                  {view === 'archived' ? 'Unarchive' : 'Archive'}
+                </button>
+                <button type="button" onClick={() => void run('export-markdown', selected)}>
+                  Export .md
+                </button>
+                <button type="button" onClick={() => void run('export-json', selected)}>
+                  Export .json
+                </button>
+                <button type="button" className="danger" onClick={() => void run('delete', selected)}>
+                  Delete
+                </button>
+              </>
+            )}
+          </div>
         </div>
       ) : null}
       {list.isPending ? (
