@@ -21,7 +21,8 @@ export function DayChart({ days }: { days: readonly { day: string; count: number
     };
     const data: uPlot.AlignedData = [
       days.map((entry) => startOfLocalDay(entry.day).getTime() / 1000),
-      days.map((entry) => entry.count),
+      // A quiet day is no bar at all rather than a flat outline on the axis.
+      days.map((entry) => (entry.count === 0 ? null : entry.count)),
     ];
     const chart = new uPlot(
       {
