@@ -57,6 +57,10 @@ function PinIcon() {
 
 const isMac = () => /Mac|iPhone|iPad/.test(navigator.platform);
 
+type ListInput = { archived?: boolean; trashed?: boolean };
+const viewOf = (input: ListInput | undefined): SidebarView | undefined =>
+  input === undefined ? undefined : input.trashed ? 'trash' : input.archived ? 'archived' : 'all';
+
 export function Sidebar({ activeId, onOpen, onCount }: SidebarProps) {
   const trpc = useTRPC();
   const client = useTRPCClient();
@@ -76,7 +80,13 @@ export function Sidebar({ activeId, onOpen, onCount }: SidebarProps) {
         q: q || undefined,
         tag: tagFilter || undefined,
       },
-      { getNextPageParam: (page) => page.nextCursor ?? undefined, placeholderData: (previous) => previous },
+      {
+        getNextPageParam: (page) => page.nextCursor ?? undefined,
+        // While a new filter text loads the old results stay; another view (Trash after Chats) starts empty, so
+        // the rows shown under a tab are always that tab's.
+        placeholderData: (previous, previousQuery) =>
+          viewOf(previousQuery?.queryKey[1]?.input as ListInput | undefined) === view ? previous : undefined,
+      },
     ),
   );
   const conversations = useMemo(() => list.data?.pages.flatMap((page) => page.items) ?? [], [list.data]);
