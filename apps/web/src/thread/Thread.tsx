@@ -189,18 +189,21 @@ export function Thread({ conversationId, messageId }: { conversationId: string; 
   return (
     <section className="thread" aria-label="Thread" data-thread-conversation-id={conversationId}>
       <header className="thread-header">
-        {conversation.data ? (
-          <ThreadTitle conversation={conversation.data} />
-        ) : (
-          <h2 className="thread-title">{conversation.isPending ? '' : 'Untitled'}</h2>
-        )}
-        {conversation.data ? (
-          <span className="muted thread-count">
-            {conversation.data.messageCount.toLocaleString()} messages
-            {conversation.data.archivedAt ? ' · archived' : ''}
-            {conversation.data.deletedAt ? ' · in the trash' : ''}
-          </span>
-        ) : null}
+        {/* The count goes under the title: the title keeps the width the actions leave. */}
+        <div className="thread-heading">
+          {conversation.data ? (
+            <ThreadTitle conversation={conversation.data} />
+          ) : (
+            <h2 className="thread-title">{conversation.isPending ? '' : 'Untitled'}</h2>
+          )}
+          {conversation.data ? (
+            <span className="muted thread-count">
+              {conversation.data.messageCount.toLocaleString()} messages
+              {conversation.data.archivedAt ? ' · archived' : ''}
+              {conversation.data.deletedAt ? ' · in the trash' : ''}
+            </span>
+          ) : null}
+        </div>
         {conversation.data ? <ThreadActions conversation={conversation.data} /> : null}
       </header>
       {thread.isPending ? <ThreadSkeleton /> : null}
