@@ -412,6 +412,7 @@ describe('managing history in Chromium', () => {
     await shot('settings-light');
     await page.getByLabel('Compact').check();
     expect(await page.evaluate(() => document.documentElement.dataset.density)).toBe('compact');
+    await shot('settings-compact-light');
     await page.getByLabel('Comfortable').check();
     await page.getByLabel('24-hour (16:05)').check();
     await page.getByLabel('Dark').check();
