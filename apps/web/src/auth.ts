@@ -22,3 +22,5 @@ export function saveToken(token: string): void {
 export function forgetToken(): void {
   localStorage.removeItem(TOKEN_KEY);
 }
+
+export const storedToken = (): string | null => localStorage.getItem(TOKEN_KEY);

@@ -5,6 +5,7 @@ import { createRoot } from 'react-dom/client';
 import { forgetToken, saveToken, takeToken } from './auth.ts';
 import { createAppRouter } from './router.tsx';
 import { reportConnection } from './shell/connection.ts';
+import { applyPrefs } from './shell/prefs.ts';
 import { SignOutContext } from './shell/Shell.tsx';
 import { SignIn } from './shell/SignIn.tsx';
 import { ThemeProvider } from './shell/theme-context.tsx';
@@ -12,6 +13,7 @@ import { createClients, TRPCProvider } from './trpc.ts';
 import './styles.css';
 
 const router = createAppRouter();
+applyPrefs();
 
 function App() {
   const [token, setToken] = useState(takeToken);

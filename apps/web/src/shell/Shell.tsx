@@ -1,5 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
-import { Outlet, useNavigate, useParams } from '@tanstack/react-router';
+import { Link, Outlet, useNavigate, useParams } from '@tanstack/react-router';
 import type { ConversationDto } from '@threadstore/shared';
 import { createContext, lazy, Suspense, useCallback, useContext, useEffect, useState } from 'react';
 import { Group, Panel, Separator, useDefaultLayout, usePanelRef } from 'react-resizable-panels';
@@ -13,6 +13,8 @@ import { useTheme } from './theme-context.tsx';
 // The palette (cmdk, Radix dialog) is a chunk of its own, fetched when the browser is idle or on first Ctrl+K.
 const loadPalette = () => import('../palette/Palette.tsx');
 const Palette = lazy(() => loadPalette().then((module) => ({ default: module.Palette })));
+// The inspector (JSON tree editor, notes) loads with the first conversation opened.
+const Inspector = lazy(() => import('../inspector/Inspector.tsx').then((module) => ({ default: module.Inspector })));
 
 export const SignOutContext = createContext<() => void>(() => undefined);
 
@@ -85,9 +87,16 @@ export function Shell() {
           <span>Search messages…</span>
           <kbd>{isMac() ? '⌘' : 'Ctrl'} K</kbd>
         </button>
+        <span className="spacer" />
         <button type="button" className="link-button" onClick={() => void navigate({ to: '/new' })}>
           New
         </button>
+        <Link to="/stats" className="link-button" activeProps={{ 'aria-current': 'page' }}>
+          Stats
+        </Link>
+        <Link to="/settings" className="link-button" activeProps={{ 'aria-current': 'page' }}>
+          Settings
+        </Link>
       </header>
       <Group
         orientation="horizontal"
@@ -105,24 +114,16 @@ export function Shell() {
           </main>
         </Panel>
         <Separator className="separator" />
-        <Panel id="inspector" panelRef={inspectorRef} defaultSize="20" minSize="160px" collapsible>
+        <Panel id="inspector" panelRef={inspectorRef} defaultSize="26" minSize="160px" collapsible>
           <aside className="inspector" aria-label="Inspector">
             <h2>Session</h2>
             {active.data ? (
-              <dl>
-                <dt>Conversation</dt>
-                <dd className="mono">{active.data.id}</dd>
-                <dt>Created</dt>
-                <dd>{new Date(active.data.createdAt).toLocaleString()}</dd>
-                <dt>Last activity</dt>
-                <dd>{new Date(active.data.lastMessageAt ?? active.data.createdAt).toLocaleString()}</dd>
-                <dt>Tags</dt>
-                <dd>{active.data.tags.length > 0 ? active.data.tags.join(', ') : '—'}</dd>
-              </dl>
+              <Suspense fallback={<p className="muted small">Loading…</p>}>
+                <Inspector conversation={active.data} />
+              </Suspense>
             ) : (
-              <p className="muted">Open a conversation to see its details here.</p>
+              <p className="muted">Open a conversation to see its tags, contexts and notes here.</p>
             )}
-            <p className="muted small">Contexts and notes of the session will be shown and edited here.</p>
           </aside>
         </Panel>
       </Group>

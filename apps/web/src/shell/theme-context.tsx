@@ -13,9 +13,15 @@ interface ThemeState {
   choice: ThemeChoice;
   /** light → dark → system → light. */
   cycle(): void;
+  choose(choice: ThemeChoice): void;
 }
 
-const ThemeContext = createContext<ThemeState>({ theme: 'light', choice: 'system', cycle: () => undefined });
+const ThemeContext = createContext<ThemeState>({
+  theme: 'light',
+  choice: 'system',
+  cycle: () => undefined,
+  choose: () => undefined,
+});
 
 export function ThemeProvider({ children }: { children: ReactNode }) {
   const [choice, setChoice] = useState<ThemeChoice>(storedThemeChoice);
@@ -28,7 +34,11 @@ export function ThemeProvider({ children }: { children: ReactNode }) {
       return next;
     });
   }, []);
-  const value = useMemo(() => ({ theme, choice, cycle }), [theme, choice, cycle]);
+  const choose = useCallback((next: ThemeChoice) => {
+    setChoice(next);
+    setTheme(saveThemeChoice(next));
+  }, []);
+  const value = useMemo(() => ({ theme, choice, cycle, choose }), [theme, choice, cycle, choose]);
   return <ThemeContext.Provider value={value}>{children}</ThemeContext.Provider>;
 }
 

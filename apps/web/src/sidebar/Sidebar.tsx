@@ -1,10 +1,24 @@
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import type { ConversationDto } from '@threadstore/shared';
-import { type KeyboardEvent, useEffect, useMemo, useRef, useState } from 'react';
+import { type KeyboardEvent, type MouseEvent, useEffect, useMemo, useRef, useState } from 'react';
+import { toast } from 'sonner';
+import { ConfirmDialog } from '../manage/ConfirmDialog.tsx';
+import { ConversationMenu, type MenuAction, type MenuState } from '../manage/ConversationMenu.tsx';
+import { exportConversations } from '../manage/export.ts';
+import { useConversationActions } from '../manage/useConversationActions.ts';
+import { formatDateTime, hour12, usePrefs } from '../shell/prefs.ts';
 import { useDebounced } from '../shell/use-debounced.ts';
-import { useTRPC } from '../trpc.ts';
+import { errorMessage, useTRPC, useTRPCClient } from '../trpc.ts';
 import { formatActivity, groupConversations, lastActivity } from './grouping.ts';
+import {
+  clickSelect,
+  emptySelection,
+  extendSelection,
+  type Selection,
+  selectAll,
+  selectedInOrder,
+} from './selection.ts';
 
 export type SidebarView = 'all' | 'archived' | 'trash';
 const VIEWS: { id: SidebarView; label: string }[] = [
@@ -14,6 +28,7 @@ const VIEWS: { id: SidebarView; label: string }[] = [
 ];
 const HEADER_HEIGHT = 30;
 const ROW_HEIGHT = 54;
+const COMPACT_ROW_HEIGHT = 40;
 
 export interface SidebarProps {
   activeId: string | undefined;
@@ -40,31 +55,62 @@ function PinIcon() {
   );
 }
 
+const isMac = () => /Mac|iPhone|iPad/.test(navigator.platform);
+
+type ListInput = { archived?: boolean; trashed?: boolean };
+const viewOf = (input: ListInput | undefined): SidebarView | undefined =>
+  input === undefined ? undefined : input.trashed ? 'trash' : input.archived ? 'archived' : 'all';
+
 export function Sidebar({ activeId, onOpen, onCount }: SidebarProps) {
   const trpc = useTRPC();
+  const client = useTRPCClient();
+  const actions = useConversationActions();
+  const prefs = usePrefs();
   const [view, setView] = useState<SidebarView>('all');
   const [filter, setFilter] = useState('');
+  const [tag, setTag] = useState('');
   const q = useDebounced(filter.trim(), 150);
+  const tagFilter = useDebounced(tag.trim(), 150);
   const list = useInfiniteQuery(
     trpc.conversation.list.infiniteQueryOptions(
-      { limit: 100, archived: view === 'archived', trashed: view === 'trash', q: q || undefined },
-      { getNextPageParam: (page) => page.nextCursor ?? undefined, placeholderData: (previous) => previous },
+      {
+        limit: 100,
+        archived: view === 'archived',
+        trashed: view === 'trash',
+        q: q || undefined,
+        tag: tagFilter || undefined,
+      },
+      {
+        getNextPageParam: (page) => page.nextCursor ?? undefined,
+        // While a new filter text loads the old results stay; another view (Trash after Chats) starts empty, so
+        // the rows shown under a tab are always that tab's.
+        placeholderData: (previous, previousQuery) =>
+          viewOf(previousQuery?.queryKey[1]?.input as ListInput | undefined) === view ? previous : undefined,
+      },
     ),
   );
   const conversations = useMemo(() => list.data?.pages.flatMap((page) => page.items) ?? [], [list.data]);
   // The date groups are fixed for the page's life: a conversation does not jump groups while you scroll.
   const [now] = useState(() => new Date());
   const rows = useMemo(() => groupConversations(conversations, now), [conversations, now]);
+  const order = useMemo(() => conversations.map((conversation) => conversation.id), [conversations]);
+  const byId = useMemo(
+    () => new Map(conversations.map((conversation) => [conversation.id, conversation])),
+    [conversations],
+  );
   useEffect(() => onCount?.(conversations.length, list.hasNextPage), [conversations.length, list.hasNextPage, onCount]);
 
+  const rowHeight = prefs.density === 'compact' ? COMPACT_ROW_HEIGHT : ROW_HEIGHT;
   const scrollRef = useRef<HTMLDivElement>(null);
   const virtualizer = useVirtualizer({
     count: rows.length,
     getScrollElement: () => scrollRef.current,
-    estimateSize: (index) => (rows[index]?.kind === 'header' ? HEADER_HEIGHT : ROW_HEIGHT),
+    estimateSize: (index) => (rows[index]?.kind === 'header' ? HEADER_HEIGHT : rowHeight),
     overscan: 12,
     getItemKey: (index) => rows[index]?.key ?? index,
   });
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a density change makes the sizes measured so far wrong
+  useEffect(() => virtualizer.measure(), [virtualizer, rowHeight]);
   const virtualItems = virtualizer.getVirtualItems();
   const lastVisible = virtualItems.at(-1)?.index ?? 0;
   const { hasNextPage, isFetchingNextPage, fetchNextPage } = list;
@@ -72,18 +118,94 @@ export function Sidebar({ activeId, onOpen, onCount }: SidebarProps) {
     if (lastVisible > rows.length - 30 && hasNextPage && !isFetchingNextPage) void fetchNextPage();
   }, [lastVisible, rows.length, hasNextPage, isFetchingNextPage, fetchNextPage]);
 
+  const [selection, setSelection] = useState<Selection>(emptySelection);
+  const [renaming, setRenaming] = useState<string | undefined>();
+  const [menu, setMenu] = useState<MenuState | null>(null);
+  const [confirmPurge, setConfirmPurge] = useState<ConversationDto[] | null>(null);
+  const selected = useMemo(
+    () => selectedInOrder(selection, order).map((id) => byId.get(id) as ConversationDto),
+    [selection, order, byId],
+  );
+
   // Keyboard focus moves through conversations only (headers are skipped); Enter opens.
   const [focusedId, setFocusedId] = useState<string | undefined>();
   const current = focusedId ?? activeId;
-  const move = (delta: number) => {
-    const indexes = rows.flatMap((row, index) => (row.kind === 'conversation' ? [index] : []));
-    if (indexes.length === 0) return;
-    const at = indexes.findIndex((index) => rows[index]?.key === current);
-    const next = indexes[Math.min(indexes.length - 1, Math.max(0, at === -1 ? 0 : at + delta))] as number;
-    setFocusedId(rows[next]?.key);
-    virtualizer.scrollToIndex(next, { align: 'auto' });
+  const scrollTo = (id: string | undefined) => {
+    const index = rows.findIndex((row) => row.key === id);
+    if (index >= 0) virtualizer.scrollToIndex(index, { align: 'auto' });
   };
+  const move = (delta: number) => {
+    if (order.length === 0) return;
+    const at = current === undefined ? -1 : order.indexOf(current);
+    const next = order[Math.min(order.length - 1, Math.max(0, at === -1 ? 0 : at + delta))];
+    setFocusedId(next);
+    scrollTo(next);
+  };
+  /** What an action from the keyboard or the menu applies to: the selection when the row is in it. */
+  const targetsOf = (id: string | undefined): ConversationDto[] => {
+    if (id && selection.ids.has(id) && selected.length > 0) return selected;
+    const one = id ? byId.get(id) : undefined;
+    return one ? [one] : [];
+  };
+
+  const run = async (action: MenuAction, targets: ConversationDto[]) => {
+    setMenu(null);
+    const first = targets[0];
+    if (!first) return;
+    switch (action) {
+      case 'open':
+        onOpen(first);
+        break;
+      case 'rename':
+        setRenaming(first.id);
+        break;
+      case 'pin':
+      case 'unpin':
+        await actions.updateMany(targets, { pinned: action === 'pin' });
+        break;
+      case 'archive':
+      case 'unarchive':
+        await actions.updateMany(targets, { archived: action === 'archive' });
+        setSelection(emptySelection);
+        break;
+      case 'delete':
+        await actions.remove(targets);
+        setSelection(emptySelection);
+        break;
+      case 'restore':
+        await actions.restore(targets.map((conversation) => conversation.id));
+        setSelection(emptySelection);
+        break;
+      case 'purge':
+        setConfirmPurge(targets);
+        break;
+      case 'export-markdown':
+      case 'export-json':
+        try {
+          await exportConversations(
+            client,
+            targets.map((conversation) => conversation.id),
+            action === 'export-json' ? 'json' : 'markdown',
+            formatDateTime,
+          );
+        } catch (error) {
+          toast.error(`Export failed: ${errorMessage(error)}`);
+        }
+        break;
+    }
+  };
+
   const onKeyDown = (event: KeyboardEvent) => {
+    const mod = isMac() ? event.metaKey : event.ctrlKey;
+    if (renaming) return;
+    if (event.shiftKey && (event.key === 'ArrowDown' || event.key === 'ArrowUp')) {
+      const next = extendSelection(selection, order, current, event.key === 'ArrowDown' ? 1 : -1);
+      setSelection(next.selection);
+      setFocusedId(next.focused);
+      scrollTo(next.focused);
+      event.preventDefault();
+      return;
+    }
     switch (event.key) {
       case 'ArrowDown':
         move(1);
@@ -98,21 +220,63 @@ export function Sidebar({ activeId, onOpen, onCount }: SidebarProps) {
         move(-10);
         break;
       case 'Home':
-        move(-rows.length);
+        move(-order.length);
         break;
       case 'End':
-        move(rows.length);
+        move(order.length);
         break;
       case 'Enter': {
-        const row = rows.find((item) => item.key === current);
-        if (row?.kind === 'conversation') onOpen(row.conversation);
+        const conversation = current ? byId.get(current) : undefined;
+        if (conversation) onOpen(conversation);
+        break;
+      }
+      case 'F2':
+        if (current && view !== 'trash') setRenaming(current);
+        break;
+      case 'Delete':
+      case 'Backspace':
+        void run(view === 'trash' ? 'purge' : 'delete', targetsOf(current));
+        break;
+      case 'Escape':
+        setSelection(emptySelection);
+        break;
+      case ' ':
+        if (current) setSelection(clickSelect(selection, order, current, { toggle: true }));
+        break;
+      case 'ContextMenu':
+      case 'F10': {
+        if (event.key === 'F10' && !event.shiftKey) return;
+        const element = current ? document.getElementById(`conv-${current}`) : null;
+        if (current && element) {
+          const box = element.getBoundingClientRect();
+          setMenu({ id: current, x: box.left + 24, y: box.bottom - 8 });
+        }
         break;
       }
       default:
+        if (mod && event.key.toLowerCase() === 'a') {
+          setSelection(selectAll(order));
+          break;
+        }
         return;
     }
     event.preventDefault();
   };
+
+  const onRowClick = (event: MouseEvent, conversation: ConversationDto) => {
+    const toggle = isMac() ? event.metaKey : event.ctrlKey;
+    setFocusedId(conversation.id);
+    // The keys go to the listbox, not to a row that scrolling may take out of the DOM.
+    scrollRef.current?.focus({ preventScroll: true });
+    if (toggle || event.shiftKey) {
+      setSelection(clickSelect(selection, order, conversation.id, { shift: event.shiftKey, toggle }));
+      return;
+    }
+    setSelection(clickSelect(selection, order, conversation.id, {}));
+    onOpen(conversation);
+  };
+
+  const menuTargets = menu ? targetsOf(menu.id) : [];
 
   return (
     <nav className="sidebar" aria-label="Conversations">
@@ -125,28 +289,85 @@ export function Sidebar({ activeId, onOpen, onCount }: SidebarProps) {
               role="tab"
               aria-selected={view === item.id}
               className={view === item.id ? 'active' : ''}
-              onClick={() => setView(item.id)}
+              onClick={() => {
+                setView(item.id);
+                setSelection(emptySelection);
+                setMenu(null);
+              }}
             >
               {item.label}
             </button>
           ))}
         </div>
-        <input
-          className="filter"
-          type="search"
-          placeholder="Filter titles"
-          aria-label="Filter conversations by title"
-          value={filter}
-          onChange={(event) => setFilter(event.target.value)}
-          onKeyDown={(event) => {
-            if (event.key === 'ArrowDown') {
-              event.preventDefault();
-              scrollRef.current?.focus();
-              move(0);
-            }
-          }}
-        />
+        <div className="filters">
+          <input
+            className="filter"
+            type="search"
+            placeholder="Filter titles"
+            aria-label="Filter conversations by title"
+            value={filter}
+            onChange={(event) => setFilter(event.target.value)}
+            onKeyDown={(event) => {
+              if (event.key === 'ArrowDown') {
+                event.preventDefault();
+                scrollRef.current?.focus();
+                move(0);
+              }
+            }}
+          />
+          <input
+            className="filter tag-filter"
+            type="search"
+            placeholder="# tag"
+            aria-label="Filter conversations by tag"
+            value={tag}
+            onChange={(event) => setTag(event.target.value)}
+          />
+        </div>
       </div>
+      {selected.length > 1 ? (
+        <div className="bulk-bar" role="toolbar" aria-label="Selected conversations">
+          <span className="bulk-count">{selected.length} selected</span>
+          <button
+            type="button"
+            className="link-button bulk-clear"
+            onClick={() => setSelection(emptySelection)}
+            aria-label="Clear selection"
+          >
+            ×
+          </button>
+          <div className="bulk-actions">
+            {view === 'trash' ? (
+              <>
+                <button type="button" onClick={() => void run('restore', selected)}>
+                  Restore
+                </button>
+                <button type="button" className="danger" onClick={() => void run('purge', selected)}>
+                  Purge
+                </button>
+              </>
+            ) : (
+              <>
+                <button type="button" onClick={() => void run('pin', selected)}>
+                  Pin
+                </button>
+                <button type="button" onClick={() => void run(view === 'archived' ? 'unarchive' : 'archive', selected)}>
+                  {view === 'archived' ? 'Unarchive' : 'Archive'}
+                </button>
+                <button type="button" onClick={() => void run('export-markdown', selected)}>
+                  Export .md
+                </button>
+                <button type="button" onClick={() => void run('export-json', selected)}>
+                  Export .json
+                </button>
+                <button type="button" className="danger" onClick={() => void run('delete', selected)}>
+                  Delete
+                </button>
+              </>
+            )}
+          </div>
+        </div>
+      ) : null}
       {list.isPending ? (
         <div className="sidebar-skeleton" role="status" aria-busy="true" aria-label="Loading conversations">
           {Array.from({ length: 8 }, (_, index) => (
@@ -156,14 +377,17 @@ export function Sidebar({ activeId, onOpen, onCount }: SidebarProps) {
         </div>
       ) : null}
       {list.isSuccess && conversations.length === 0 ? (
-        <p className="empty-state small">{q ? `No titles match “${q}”. Try fewer words.` : EMPTY_TEXT[view]}</p>
+        <p className="empty-state small">
+          {q || tagFilter ? 'Nothing matches these filters. Try fewer words or another tag.' : EMPTY_TEXT[view]}
+        </p>
       ) : null}
       <div
         ref={scrollRef}
         className="sidebar-scroll"
         role="listbox"
+        aria-multiselectable="true"
         aria-label={VIEWS.find((item) => item.id === view)?.label}
-        aria-activedescendant={current && rows.some((row) => row.key === current) ? `conv-${current}` : undefined}
+        aria-activedescendant={current && byId.has(current) ? `conv-${current}` : undefined}
         tabIndex={0}
         onKeyDown={onKeyDown}
       >
@@ -180,6 +404,7 @@ export function Sidebar({ activeId, onOpen, onCount }: SidebarProps) {
               );
             }
             const conversation = row.conversation;
+            const isSelected = selection.ids.has(conversation.id);
             return (
               // biome-ignore lint/a11y/useKeyWithClickEvents: the listbox takes the keys (arrows, Enter) for its options
               <div
@@ -187,33 +412,131 @@ export function Sidebar({ activeId, onOpen, onCount }: SidebarProps) {
                 id={`conv-${conversation.id}`}
                 role="option"
                 tabIndex={-1}
-                aria-selected={conversation.id === activeId}
+                aria-selected={conversation.id === activeId || isSelected}
                 data-conversation-id={conversation.id}
+                data-selected={isSelected || undefined}
                 className={`conversation-row${conversation.id === activeId ? ' active' : ''}${
                   conversation.id === current ? ' focused' : ''
-                }`}
+                }${isSelected && selected.length > 1 ? ' selected' : ''}`}
                 style={style}
-                onClick={() => {
+                onClick={(event) => onRowClick(event, conversation)}
+                onContextMenu={(event) => {
+                  event.preventDefault();
                   setFocusedId(conversation.id);
-                  onOpen(conversation);
+                  if (!selection.ids.has(conversation.id))
+                    setSelection(clickSelect(selection, order, conversation.id, {}));
+                  setMenu({ id: conversation.id, x: event.clientX, y: event.clientY });
                 }}
               >
-                <span className="conversation-title">
-                  {conversation.pinned ? <PinIcon /> : null}
-                  {conversation.title ?? 'Untitled'}
-                </span>
+                {renaming === conversation.id ? (
+                  <RenameInput
+                    conversation={conversation}
+                    onDone={(title) => {
+                      setRenaming(undefined);
+                      scrollRef.current?.focus();
+                      if (title !== null && title !== (conversation.title ?? '')) {
+                        void actions.update(conversation, { title: title || null });
+                      }
+                    }}
+                  />
+                ) : (
+                  <span className="conversation-title">
+                    {conversation.pinned ? <PinIcon /> : null}
+                    {conversation.title ?? 'Untitled'}
+                  </span>
+                )}
                 <span className="conversation-meta">
-                  <time dateTime={lastActivity(conversation).toISOString()}>
-                    {formatActivity(lastActivity(conversation), now)}
-                  </time>
+                  {view === 'trash' && conversation.deletedAt ? (
+                    <time dateTime={conversation.deletedAt}>
+                      deleted{' '}
+                      {formatActivity(new Date(conversation.deletedAt), now, undefined, hour12(prefs.timeFormat))}
+                    </time>
+                  ) : (
+                    <time dateTime={lastActivity(conversation).toISOString()}>
+                      {formatActivity(lastActivity(conversation), now, undefined, hour12(prefs.timeFormat))}
+                    </time>
+                  )}
                   <span>{conversation.messageCount.toLocaleString()} msgs</span>
+                  {conversation.tags.slice(0, 3).map((item) => (
+                    <span key={item} className="tag small">
+                      {item}
+                    </span>
+                  ))}
                 </span>
+                <button
+                  type="button"
+                  className="row-menu-button"
+                  aria-label={`Actions for ${conversation.title ?? 'Untitled'}`}
+                  tabIndex={-1}
+                  onClick={(event) => {
+                    event.stopPropagation();
+                    const box = event.currentTarget.getBoundingClientRect();
+                    setMenu({ id: conversation.id, x: box.left, y: box.bottom });
+                  }}
+                >
+                  ⋯
+                </button>
               </div>
             );
           })}
         </div>
         {isFetchingNextPage ? <div className="page-loading">Loading more…</div> : null}
       </div>
+      {menu && menuTargets.length > 0 ? (
+        <ConversationMenu
+          menu={menu}
+          targets={menuTargets}
+          view={view}
+          onAction={(action) => void run(action, menuTargets)}
+          onClose={() => {
+            setMenu(null);
+            scrollRef.current?.focus();
+          }}
+        />
+      ) : null}
+      {confirmPurge ? (
+        <ConfirmDialog
+          title={confirmPurge.length === 1 ? 'Purge this conversation?' : `Purge ${confirmPurge.length} conversations?`}
+          body="Purged conversations are gone for good, with their messages, contexts and notes. This cannot be undone."
+          confirmLabel="Purge"
+          onCancel={() => setConfirmPurge(null)}
+          onConfirm={() => {
+            const ids = confirmPurge.map((conversation) => conversation.id);
+            setConfirmPurge(null);
+            setSelection(emptySelection);
+            void actions.purge(ids);
+          }}
+        />
+      ) : null}
     </nav>
+  );
+}
+
+function RenameInput({ conversation, onDone }: { conversation: ConversationDto; onDone(title: string | null): void }) {
+  const [text, setText] = useState(conversation.title ?? '');
+  const done = useRef(false);
+  const finish = (title: string | null) => {
+    if (done.current) return;
+    done.current = true;
+    onDone(title);
+  };
+  return (
+    <input
+      className="rename-input"
+      aria-label="New title"
+      // biome-ignore lint/a11y/noAutofocus: F2 means "type the new title now"
+      autoFocus
+      maxLength={500}
+      value={text}
+      onClick={(event) => event.stopPropagation()}
+      onFocus={(event) => event.currentTarget.select()}
+      onChange={(event) => setText(event.target.value)}
+      onBlur={() => finish(text.trim())}
+      onKeyDown={(event) => {
+        event.stopPropagation();
+        if (event.key === 'Enter') finish(text.trim());
+        if (event.key === 'Escape') finish(null);
+      }}
+    />
   );
 }

@@ -57,9 +57,9 @@ export function groupConversations(
 }
 
 /** "14:05" today, "Mon" this week, "3 Nov" this year, "3 Nov 2024" before. */
-export function formatActivity(date: Date, now: Date, locale?: string): string {
+export function formatActivity(date: Date, now: Date, locale?: string, hour12?: boolean): string {
   const days = (startOfDay(now) - startOfDay(date)) / DAY;
-  if (days <= 0) return date.toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit' });
+  if (days <= 0) return date.toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit', hour12 });
   if (days < 7) return date.toLocaleDateString(locale, { weekday: 'short' });
   if (date.getFullYear() === now.getFullYear())
     return date.toLocaleDateString(locale, { day: 'numeric', month: 'short' });

@@ -1,6 +1,7 @@
 import type { MessageDto } from '@threadstore/shared';
 import { memo } from 'react';
 import { toast } from 'sonner';
+import { formatDateTime } from '../shell/prefs.ts';
 import { PartView } from './parts.tsx';
 
 const ROLE_LABELS: Record<string, string> = { user: 'You', assistant: 'Assistant', system: 'System', tool: 'Tool' };
@@ -30,7 +31,7 @@ function MessageViewBase({ message, highlighted }: { message: MessageDto; highli
       <header>
         <span className="role">{ROLE_LABELS[message.role] ?? message.role}</span>
         <time dateTime={message.createdAt} title={created.toLocaleString()}>
-          {created.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })}
+          {formatDateTime(created)}
         </time>
         {message.status !== 'complete' ? (
           <span className={`badge status-${message.status}`} data-status={message.status}>

@@ -2,6 +2,7 @@ import { useQuery } from '@tanstack/react-query';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import type { MessageDto } from '@threadstore/shared';
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { ThreadActions, ThreadTitle } from '../manage/ThreadActions.tsx';
 import { errorMessage, useTRPC } from '../trpc.ts';
 import { MessageView } from './MessageView.tsx';
 import { useThread } from './useThread.ts';
@@ -185,18 +186,25 @@ export function Thread({ conversationId, messageId }: { conversationId: string; 
   const conversation = useQuery(trpc.conversation.get.queryOptions({ id: conversationId }));
   const { thread } = useThread(conversationId, messageId);
   const items = useMemo(() => thread.data?.pages.flatMap((page) => page.items) ?? [], [thread.data]);
-  const title = conversation.data?.title ?? (conversation.isPending ? '' : 'Untitled');
   return (
     <section className="thread" aria-label="Thread" data-thread-conversation-id={conversationId}>
       <header className="thread-header">
-        <h2 className="thread-title">{title}</h2>
-        {conversation.data ? (
-          <span className="muted">
-            {conversation.data.messageCount.toLocaleString()} messages
-            {conversation.data.archivedAt ? ' · archived' : ''}
-            {conversation.data.deletedAt ? ' · in the trash' : ''}
-          </span>
-        ) : null}
+        {/* The count goes under the title: the title keeps the width the actions leave. */}
+        <div className="thread-heading">
+          {conversation.data ? (
+            <ThreadTitle conversation={conversation.data} />
+          ) : (
+            <h2 className="thread-title">{conversation.isPending ? '' : 'Untitled'}</h2>
+          )}
+          {conversation.data ? (
+            <span className="muted thread-count">
+              {conversation.data.messageCount.toLocaleString()} messages
+              {conversation.data.archivedAt ? ' · archived' : ''}
+              {conversation.data.deletedAt ? ' · in the trash' : ''}
+            </span>
+          ) : null}
+        </div>
+        {conversation.data ? <ThreadActions conversation={conversation.data} /> : null}
       </header>
       {thread.isPending ? <ThreadSkeleton /> : null}
       {thread.isError ? (
