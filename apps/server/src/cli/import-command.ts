@@ -1,5 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import {
+  chatgptFile,
   chatgptSource,
   type ImportSummary,
   InvalidRecord,
@@ -67,9 +69,17 @@ async function runImport(kind: Kind, file: string | undefined, flags: ImportFlag
       case 'supabase-notes':
         return supabaseSource(counted(path, read), 'notes', flags.user);
       case 'uimessages':
-        return uiMessagesSource(path, needUser(flags, 'a UIMessage file'), flags.conversation);
+        return (async function* () {
+          yield* uiMessagesSource(
+            await readFile(path, 'utf8'),
+            needUser(flags, 'a UIMessage file'),
+            flags.conversation,
+          );
+        })();
       case 'chatgpt':
-        return chatgptSource(path, needUser(flags, 'a ChatGPT export'));
+        return (async function* () {
+          yield* chatgptSource(await chatgptFile(path), needUser(flags, 'a ChatGPT export'));
+        })();
       case 'threadstore':
         return threadstoreSource(counted(path, read));
       case 'langchain':

@@ -14,6 +14,8 @@ export interface ExportScope {
   userId?: string;
   conversationId?: string;
   since?: string;
+  /** Start after this conversation (its createdAt, id and userId as exported): how a paged export goes on. */
+  after?: [string, string, string];
 }
 
 /** The first line of a threadstore export. It carries no time of its own, so exports of the same data are the same bytes. */
@@ -60,7 +62,7 @@ export async function* exportRecords(
   sql: Sql,
   scope: ExportScope = {},
 ): AsyncGenerator<ConversationRecord | MessageRecord | ContextRecord | NoteRecord> {
-  for (let after: [string, string, string] | null = null; ; ) {
+  for (let after: [string, string, string] | null = scope.after ?? null; ; ) {
     const conversations = await conversationPage(sql, scope, after);
     for (const c of conversations) {
       yield {

@@ -3,7 +3,7 @@ import { open as openFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import yauzl from 'yauzl';
 import { check, InvalidRecord, item, type SourceItem, type TransferRecord } from '../records.ts';
-import { jsonElements } from '../stream.ts';
+import { jsonElements, type TextInput } from '../stream.ts';
 
 interface Node {
   id: string;
@@ -125,13 +125,17 @@ async function conversationsInZip(file: string): Promise<Readable> {
   });
 }
 
-/** ChatGPT's data export (`conversations.json`, or the export zip holding it), one conversation per array element. */
-export async function* chatgptSource(file: string, userId: string): AsyncGenerator<SourceItem> {
+/** A ChatGPT export file: `conversations.json` itself, or the export zip holding it. */
+export async function chatgptFile(file: string): Promise<Readable> {
   const handle = await openFile(file);
   const magic = Buffer.alloc(2);
   await handle.read(magic, 0, 2, 0);
   await handle.close();
-  const input = magic.toString('latin1') === 'PK' ? await conversationsInZip(file) : createReadStream(file);
+  return magic.toString('latin1') === 'PK' ? conversationsInZip(file) : createReadStream(file);
+}
+
+/** ChatGPT's `conversations.json`, one conversation per array element. */
+export async function* chatgptSource(input: TextInput, userId: string): AsyncGenerator<SourceItem> {
   let index = 0;
   for await (const entry of jsonElements(input)) {
     index += 1;

@@ -1,23 +1,22 @@
-import { readFile } from 'node:fs/promises';
 import { check, InvalidRecord, item, type SourceItem } from '../records.ts';
 
 /**
  * AI SDK `UIMessage[]` as a chat app keeps it: one conversation's array (its id given by `conversationId`), or
  * `{ chatId: UIMessage[] }`. UIMessages carry no times: a message's `metadata.createdAt` is used when present,
  * the import's time otherwise, and the array's order is the conversation's order. Such files are one chat app's
- * state, so the file is read whole.
+ * state, so it is read whole (the caller reads the file).
  */
 export async function* uiMessagesSource(
-  file: string,
+  text: string,
   userId: string,
   conversationId?: string,
   now = new Date().toISOString(),
 ): AsyncGenerator<SourceItem> {
   let value: unknown;
   try {
-    value = JSON.parse(await readFile(file, 'utf8'));
+    value = JSON.parse(text);
   } catch (error) {
-    throw new InvalidRecord(0, `not a JSON file (${(error as Error).message})`);
+    throw new InvalidRecord(0, `not JSON (${(error as Error).message})`);
   }
   let chats: [string, unknown][];
   if (Array.isArray(value)) {
