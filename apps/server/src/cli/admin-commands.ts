@@ -145,6 +145,15 @@ async function diagnose(): Promise<Check[]> {
     return checks;
   }
   try {
+    const connection = await database.orm.em
+      .getConnection()
+      .execute('select 1')
+      .then(() => ({ ok: true, reason: '' }))
+      .catch((error: Error) => ({ ok: false, reason: error.message }));
+    if (!connection.ok) {
+      checks.push({ check: 'database', ok: false, detail: `unreachable: ${connection.reason}` });
+      return checks;
+    }
     const [row] = await database.orm.em.fork().execute<{ server_version: string }[]>('show server_version');
     checks.push({
       check: 'database',
@@ -197,6 +206,7 @@ export function doctorCommand(output: () => Output): Command {
             .filter((c) => !c.ok)
             .map((c) => c.check)
             .join(', ')}: see above`,
+          { reported: true },
         );
     });
 }

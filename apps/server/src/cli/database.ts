@@ -12,17 +12,24 @@ export interface CliDatabase {
 /** The database (DATABASE_URL, or the embedded one), migrated unless `allowPending`; closed when `work` ends. */
 export async function withDatabase<T>(work: (db: CliDatabase) => Promise<T>, allowPending = false): Promise<T> {
   const env = loadEnv();
+  const where = env.DATABASE_URL
+    ? `PostgreSQL at ${new URL(env.DATABASE_URL).host}`
+    : `the embedded PostgreSQL in ${env.DATA_DIR}`;
   let database: Database;
   try {
     database = await openDatabase(env);
   } catch (error) {
-    const where = env.DATABASE_URL
-      ? `PostgreSQL at ${new URL(env.DATABASE_URL).host}`
-      : `the embedded PostgreSQL in ${env.DATA_DIR}`;
     throw new CliError(EXIT.databaseUnreachable, `cannot reach ${where}: ${(error as Error).message}`);
   }
   const clients: pg.Client[] = [];
   try {
+    // The ORM connects on its first query: ask now, so that "unreachable" is said as such.
+    const connection = await database.orm.em
+      .getConnection()
+      .execute('select 1')
+      .then(() => ({ ok: true, reason: '' }))
+      .catch((error: Error) => ({ ok: false, reason: error.message }));
+    if (!connection.ok) throw new CliError(EXIT.databaseUnreachable, `cannot reach ${where}: ${connection.reason}`);
     if (!allowPending) {
       const pending = await database.orm.migrator.getPending();
       if (pending.length > 0) {

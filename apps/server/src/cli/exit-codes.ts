@@ -22,8 +22,11 @@ export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 /** A failure worded for the person at the terminal, with the exit code it ends the process with. */
 export class CliError extends Error {
   readonly exitCode: ExitCode;
-  constructor(exitCode: ExitCode, message: string) {
+  /** The command printed its result already (doctor's table): with --json, stdout stays that one document. */
+  readonly reported: boolean;
+  constructor(exitCode: ExitCode, message: string, options: { reported?: boolean } = {}) {
     super(message);
     this.exitCode = exitCode;
+    this.reported = options.reported ?? false;
   }
 }

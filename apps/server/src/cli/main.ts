@@ -28,8 +28,9 @@ for (const command of [
 // Subcommands of subcommands (import supabase, token list, …) fail through the same path.
 for (const command of program.commands) for (const sub of command.commands) sub.exitOverride();
 
-function fail(code: number, message: string): never {
-  if (program.opts().json) process.stdout.write(`${JSON.stringify({ error: message, exitCode: code }, null, 2)}\n`);
+function fail(code: number, message: string, reported = false): never {
+  if (program.opts().json && !reported)
+    process.stdout.write(`${JSON.stringify({ error: message, exitCode: code }, null, 2)}\n`);
   process.stderr.write(`threadstore: ${message}\n`);
   process.exit(code);
 }
@@ -41,6 +42,6 @@ try {
     // Help and version are no failure; commander has printed its own words for a usage error.
     process.exit(error.exitCode === 0 ? EXIT.ok : EXIT.usage);
   }
-  if (error instanceof CliError) fail(error.exitCode, error.message);
+  if (error instanceof CliError) fail(error.exitCode, error.message, error.reported);
   fail(EXIT.internal, `failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
 }
