@@ -37,37 +37,51 @@ export async function importRecords(
   let records = 0;
   let batch: TransferRecord[] = [];
   let batchLine = 0;
+  // The batch before this one is written while this one is read and checked: the file's parsing and the
+  // database's work overlap. Transactions still run one after another, in file order.
+  let writing: Promise<void> = Promise.resolve();
   const flush = async () => {
+    await writing;
     if (batch.length === 0) return;
     const pending = batch;
+    const line = batchLine;
     batch = [];
-    try {
-      await sql.transaction((tx) => writeBatch(tx, pending, counts, { touched, exact: options.exact }));
-    } catch (error) {
-      if (error instanceof ConflictingRecord) {
-        throw new InvalidRecord(batchLine, `${error.message} (in the batch from here on)`);
-      }
-      throw error;
-    }
+    writing = sql
+      .transaction((tx) => writeBatch(tx, pending, counts, { touched, exact: options.exact }))
+      .catch((error: unknown) => {
+        if (error instanceof ConflictingRecord) {
+          throw new InvalidRecord(line, `${error.message} (in the batch from here on)`);
+        }
+        throw error;
+      });
+    // A failed write must not go unobserved while the next batch is read; it is thrown at the next await.
+    writing.catch(() => {});
   };
-  for await (const entry of source) {
-    if ('invalid' in entry) {
-      if (!options.skipInvalid) {
-        await flush();
-        throw new InvalidRecord(entry.line, entry.invalid);
+  try {
+    for await (const entry of source) {
+      if ('invalid' in entry) {
+        if (!options.skipInvalid) {
+          await flush();
+          await writing;
+          throw new InvalidRecord(entry.line, entry.invalid);
+        }
+        skipped.push({ line: entry.line, reason: entry.invalid });
+        continue;
       }
-      skipped.push({ line: entry.line, reason: entry.invalid });
-      continue;
+      if (batch.length === 0) batchLine = entry.line;
+      batch.push(entry.record);
+      records += 1;
+      if (batch.length >= batchSize) {
+        await flush();
+        options.onProgress?.({ records, line: entry.line });
+      }
     }
-    if (batch.length === 0) batchLine = entry.line;
-    batch.push(entry.record);
-    records += 1;
-    if (batch.length >= batchSize) {
-      await flush();
-      options.onProgress?.({ records, line: entry.line });
-    }
+    await flush();
+  } finally {
+    // Whatever stopped the loop, the transaction in flight ends before the caller moves on (or closes the client).
+    await writing.catch(() => {});
   }
-  await flush();
+  await writing;
   options.onProgress?.({ records, line: -1 });
   const reordered = options.orderByTime ? await orderByCreatedAt(sql, [...touched]) : 0;
   return { ...counts, records, skipped, reordered };
