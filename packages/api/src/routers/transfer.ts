@@ -40,11 +40,13 @@ const importResult = z.object({
   skipped: z.array(z.object({ line: z.number().int(), reason: z.string() })),
 });
 
-const exportInput = z.object({
-  conversationId: z.string().optional(),
-  since: z.iso.datetime({ offset: true }).optional(),
-  cursor: z.string().optional(),
-});
+const exportInput = z
+  .object({
+    conversationId: z.string().optional(),
+    since: z.iso.datetime({ offset: true }).optional(),
+    cursor: z.string().optional(),
+  })
+  .prefault({});
 const exportPage = z.object({ lines: z.string(), nextCursor: z.string().nullable() });
 
 type After = [string, string, string];

@@ -1,11 +1,11 @@
 import type { Sql } from './db.ts';
 import { InvalidRecord, type SourceItem, type TransferRecord } from './records.ts';
-import { ConflictingRecord, emptyCounts, orderByCreatedAt, type WriteCounts, writeBatch } from './writer.ts';
+import { ConflictingRecord, emptyCounts, orderByCreatedAt, prepare, type WriteCounts, writeBatch } from './writer.ts';
 
 export interface ImportOptions {
   /** Report bad records and go on, instead of stopping at the first one. */
   skipInvalid?: boolean;
-  /** Records per transaction. */
+  /** Records per transaction (a batch also ends at about 8 MiB of source text). */
   batchSize?: number;
   /** The source's rows carry their time but may come in any order: order each conversation by `created_at`. */
   orderByTime?: boolean;
@@ -31,6 +31,8 @@ export async function importRecords(
   options: ImportOptions = {},
 ): Promise<ImportSummary> {
   const batchSize = options.batchSize ?? 2000;
+  const batchBytes = 8 * 1024 * 1024;
+  let bytes = 0;
   const counts = emptyCounts();
   const skipped: ImportSummary['skipped'] = [];
   const touched = new Set<string>();
@@ -69,9 +71,12 @@ export async function importRecords(
         continue;
       }
       if (batch.length === 0) batchLine = entry.line;
+      prepare(entry.record);
       batch.push(entry.record);
       records += 1;
-      if (batch.length >= batchSize) {
+      bytes += entry.bytes ?? 0;
+      if (batch.length >= batchSize || bytes >= batchBytes) {
+        bytes = 0;
         await flush();
         options.onProgress?.({ records, line: entry.line });
       }

@@ -66,8 +66,11 @@ export interface NoteRecord {
 
 export type TransferRecord = ConversationRecord | MessageRecord | ContextRecord | NoteRecord;
 
-/** What a source yields: a record, or why the record at that place cannot be imported. */
-export type SourceItem = { line: number; record: TransferRecord } | { line: number; invalid: string };
+/**
+ * What a source yields: a record (with the size of its source text when the source knows it, so batches stay
+ * small in bytes as well as in count), or why the record at that place cannot be imported.
+ */
+export type SourceItem = { line: number; record: TransferRecord; bytes?: number } | { line: number; invalid: string };
 
 /** A record that cannot be imported, at its place in the input ("line 12" or "record 3"). */
 export class InvalidRecord extends Error {
@@ -107,6 +110,12 @@ export const check = {
     // A PostgreSQL text timestamp keeps its microseconds; the database reads it as it is.
     return typeof value === 'string' ? value : date.toISOString();
   },
+  /** A conversation title: the column holds 500 characters. */
+  title(value: unknown): string {
+    const title = check.text('title', value);
+    if (Array.from(title).length > 500) throw new Error('title: longer than 500 characters');
+    return title;
+  },
   text(field: string, value: unknown): string {
     if (typeof value !== 'string') throw new Error(`${field}: must be text`);
     return value;
@@ -138,9 +147,9 @@ export const check = {
 };
 
 /** Runs `build`; a thrown message becomes this item's reason. */
-export function item(line: number, build: () => TransferRecord): SourceItem {
+export function item(line: number, build: () => TransferRecord, bytes?: number): SourceItem {
   try {
-    return { line, record: build() };
+    return { line, record: build(), ...(bytes === undefined ? {} : { bytes }) };
   } catch (error) {
     return { line, invalid: (error as Error).message };
   }

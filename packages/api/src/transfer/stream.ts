@@ -28,7 +28,7 @@ export async function* lines(input: TextInput): AsyncGenerator<{ line: number; t
  */
 export async function* jsonElements(
   input: TextInput,
-): AsyncGenerator<{ line: number; value: unknown } | { line: number; error: string }> {
+): AsyncGenerator<{ line: number; value: unknown; bytes: number } | { line: number; error: string }> {
   const decoder = new TextDecoder();
   let mode: 'unknown' | 'array' | 'lines' = 'unknown';
   let depth = 0;
@@ -43,7 +43,7 @@ export async function* jsonElements(
     current = '';
     if (text.length === 0) return undefined;
     try {
-      return { line: startLine, value: JSON.parse(text) as unknown };
+      return { line: startLine, value: JSON.parse(text) as unknown, bytes: text.length };
     } catch (error) {
       return { line: startLine, error: `not valid JSON (${(error as Error).message})` };
     }

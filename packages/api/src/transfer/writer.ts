@@ -19,6 +19,15 @@ export interface WriteCounts {
 
 export const emptyCounts = (): WriteCounts => ({ conversations: 0, messages: 0, contexts: 0, notes: 0, existing: 0 });
 
+// Search documents are made as records are read (see `prepare`), so the tokenizer runs while the batch before
+// is being written, not between batches.
+const searchDocuments = new WeakMap<MessageRecord, string>();
+
+/** Does the per-record work that needs no database ahead of the batch's write. */
+export function prepare(record: TransferRecord): void {
+  if (record.type === 'message') searchDocuments.set(record, messageSearchDocument(record));
+}
+
 /** A record the database refuses, for a reason the importer words (another user's conversation, a taken id). */
 export class ConflictingRecord extends Error {}
 
@@ -235,7 +244,7 @@ async function writeMessages(
       seq,
       created_at: m.createdAt,
       updated_at: m.updatedAt,
-      search: messageSearchDocument(m),
+      search: searchDocuments.get(m) ?? messageSearchDocument(m),
     };
   });
   const inserted = await sql.query<{ key: string; conversation: string; seq: string; createdAt: string }>(

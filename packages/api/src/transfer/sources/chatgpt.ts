@@ -93,7 +93,7 @@ function conversationRecords(value: ChatGptConversation, userId: string): Transf
       type: 'conversation',
       id,
       userId,
-      title: value.title ?? null,
+      title: value.title ? check.title(value.title) : null,
       createdAt: created,
       updatedAt: updated,
       metadata: { chatgpt: { currentNode: value.current_node ?? null, otherBranches: others.map(summary) } } as never,

@@ -33,7 +33,7 @@ function missingColumns(table: SupabaseTable, columns: Iterable<string>): string
 async function* rows(
   input: TextInput,
   table: SupabaseTable,
-): AsyncGenerator<{ line: number; row?: Row; error?: string }> {
+): AsyncGenerator<{ line: number; row?: Row; error?: string; bytes?: number }> {
   const chunks = openInput(input)[Symbol.asyncIterator]();
   const first = await chunks.next();
   if (first.done) return;
@@ -58,7 +58,7 @@ async function* rows(
         if (missing.length > 0) throw new InvalidRecord(entry.line, `the rows have no ${missing.join(', ')} column`);
         checked = true;
       }
-      yield { line: entry.line, row: entry.value as Row };
+      yield { line: entry.line, row: entry.value as Row, bytes: entry.bytes };
     }
     return;
   }
@@ -73,17 +73,19 @@ async function* rows(
     }
   })();
   let checked = false;
+  let read = 0;
   try {
     for await (const { record, info } of parser as AsyncIterable<{
       record: Row;
-      info: { lines: number; columns: unknown };
+      info: { lines: number; bytes: number };
     }>) {
       if (!checked) {
         const missing = missingColumns(table, Object.keys(record));
         if (missing.length > 0) throw new InvalidRecord(1, `the CSV header has no ${missing.join(', ')} column`);
         checked = true;
       }
-      yield { line: info.lines, row: record };
+      yield { line: info.lines, row: record, bytes: info.bytes - read };
+      read = info.bytes;
     }
   } catch (error) {
     if (error instanceof InvalidRecord) throw error;
@@ -215,12 +217,15 @@ export async function* supabaseSource(
       continue;
     }
     const row = entry.row;
-    yield item(entry.line, () =>
-      table === 'chat_messages'
-        ? chatMessageRecord(row, userId as string)
-        : table === 'contexts'
-          ? contextRecord(row, userId)
-          : noteRecord(row, userId),
+    yield item(
+      entry.line,
+      () =>
+        table === 'chat_messages'
+          ? chatMessageRecord(row, userId as string)
+          : table === 'contexts'
+            ? contextRecord(row, userId)
+            : noteRecord(row, userId),
+      entry.bytes,
     );
   }
 }

@@ -23,7 +23,7 @@ function record(line: Line): TransferRecord {
         type: 'conversation',
         id: check.id('id', line.id),
         userId,
-        title: nullable(line.title, (v) => check.text('title', v)),
+        title: nullable(line.title, check.title),
         createdAt,
         updatedAt,
         metadata: json(line.metadata),
@@ -107,6 +107,6 @@ export async function* threadstoreSource(input: TextInput, asUser?: string): Asy
       yield { line: entry.line, invalid: 'a line must be a JSON object' };
       continue;
     }
-    yield item(entry.line, () => record(asUser === undefined ? value : { ...value, userId: asUser }));
+    yield item(entry.line, () => record(asUser === undefined ? value : { ...value, userId: asUser }), entry.bytes);
   }
 }
