@@ -183,6 +183,27 @@ describe('import supabase', () => {
 });
 
 describe('threadstore export', () => {
+  it('narrows to one user, one conversation, or conversations active since a time', async () => {
+    const types = async (scope: Parameters<typeof exportLines>[1]) =>
+      (await collect(exportLines(sql, scope)))
+        .trim()
+        .split('\n')
+        .map((line) => (JSON.parse(line) as { type: string }).type);
+    expect(await types({ userId: 'u-seed', since: '2030-01-01T00:00:00Z' })).toEqual(['threadstore']);
+    expect(await types({ userId: 'u-seed', since: '2025-07-21T07:08:00Z' })).toEqual([
+      'threadstore',
+      'conversation',
+      'message',
+      'message',
+      'message',
+      'message',
+      'context',
+      'note',
+    ]);
+    expect(await types({ userId: 'u-seed', conversationId: SESSION })).toHaveLength(8);
+    expect(await types({ userId: 'nobody' })).toEqual(['threadstore']);
+  });
+
   it('import → export → import → export gives the same bytes, and a second import changes nothing', async () => {
     const first = await collect(exportLines(sql));
     const other = await createTestDatabase();
