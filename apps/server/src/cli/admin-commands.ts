@@ -1,14 +1,7 @@
 import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import {
-  authenticate,
-  countLiveTokens,
-  createToken,
-  listTokens,
-  pgSql,
-  revokeToken,
-  storeStats,
-} from '@threadstore/api';
+import { authenticate, countLiveTokens, createToken, listTokens, revokeToken } from '@threadstore/api';
+import { pgSql, storeStats } from '@threadstore/api/transfer';
 import { isUuid } from '@threadstore/shared';
 import { loadEnv, migrateUp } from '@threadstore/shared/server';
 import { Command } from 'commander';

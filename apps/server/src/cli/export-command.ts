@@ -2,7 +2,13 @@ import { once } from 'node:events';
 import { createWriteStream, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
-import { conversationMarkdown, EXPORT_HEADER, exportRecords, pgSql, type TransferRecord } from '@threadstore/api';
+import {
+  conversationMarkdown,
+  EXPORT_HEADER,
+  exportRecords,
+  pgSql,
+  type TransferRecord,
+} from '@threadstore/api/transfer';
 import { Command } from 'commander';
 import { withDatabase } from './database.ts';
 import { CliError, EXIT } from './exit-codes.ts';

@@ -12,7 +12,7 @@ import {
   supabaseSource,
   threadstoreSource,
   uiMessagesSource,
-} from '@threadstore/api';
+} from '@threadstore/api/transfer';
 import { Command } from 'commander';
 import { withDatabase } from './database.ts';
 import { CliError, EXIT } from './exit-codes.ts';

@@ -1,6 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { KEEP_UPDATED_AT_SETTING } from '@threadstore/shared/server';
-import type pg from 'pg';
 
 /**
  * Where the transfer code sends its SQL: the procedure's EntityManager (API calls, inside the mutation's
@@ -13,7 +12,7 @@ export interface Sql {
   transaction<T>(work: (sql: Sql) => Promise<T>): Promise<T>;
 }
 
-const keepTimes = `select set_config('${KEEP_UPDATED_AT_SETTING}', 'on', true)`;
+export const keepTimes = `select set_config('${KEEP_UPDATED_AT_SETTING}', 'on', true)`;
 
 export function emSql(em: EntityManager): Sql {
   const sql: Sql = {
@@ -22,33 +21,6 @@ export function emSql(em: EntityManager): Sql {
     async transaction(work) {
       await sql.query(keepTimes);
       return work(sql);
-    },
-  };
-  return sql;
-}
-
-/** `?` → `$n`. The transfer statements are written here and never use the jsonb `?` operators. */
-const numbered = (text: string) => {
-  let n = 0;
-  return text.replace(/\?/g, () => `$${++n}`);
-};
-
-export function pgSql(client: pg.ClientBase): Sql {
-  const sql: Sql = {
-    async query<T>(text: string, params: readonly unknown[] = []) {
-      return (await client.query(numbered(text), [...params])).rows as T[];
-    },
-    async transaction(work) {
-      await client.query('begin');
-      try {
-        await client.query(keepTimes);
-        const result = await work(sql);
-        await client.query('commit');
-        return result;
-      } catch (error) {
-        await client.query('rollback');
-        throw error;
-      }
     },
   };
   return sql;

@@ -8,8 +8,9 @@ import { readUIMessageStream, type UIMessage, type UIMessageChunk, validateUIMes
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callerFor } from '../testing.ts';
-import { pgSql, type Sql } from './db.ts';
+import type { Sql } from './db.ts';
 import { importRecords } from './import.ts';
+import { pgSql } from './pg.ts';
 import { chatgptFile, chatgptSource } from './sources/chatgpt.ts';
 import { langchainSource } from './sources/langchain.ts';
 import { uiMessagesSource } from './sources/uimessages.ts';

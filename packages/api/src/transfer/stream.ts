@@ -1,24 +1,14 @@
 import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 
-/** Text in chunks, from a file path or a stream: what every file source reads, never the whole file at once. */
-export type TextInput = string | Readable | AsyncIterable<string | Buffer>;
+/**
+ * Text in chunks, from a file path or a stream (a Node stream is one): what every file source reads, never the
+ * whole file at once. Typed without Node's types, since the API's published declarations reach it.
+ */
+export type TextInput = string | AsyncIterable<string | Uint8Array>;
 
-export function openInput(input: TextInput): AsyncIterable<string | Buffer> {
+export function openInput(input: TextInput): AsyncIterable<string | Uint8Array> {
   return typeof input === 'string' ? createReadStream(input) : input;
-}
-
-/** The input's lines with their numbers (from 1). */
-export async function* lines(input: TextInput): AsyncGenerator<{ line: number; text: string }> {
-  let line = 0;
-  for await (const text of createInterface({
-    input: openInput(input) as Readable,
-    crlfDelay: Number.POSITIVE_INFINITY,
-  })) {
-    line += 1;
-    yield { line, text };
-  }
 }
 
 /**

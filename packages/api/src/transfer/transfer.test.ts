@@ -3,9 +3,10 @@ import { createTestDatabase, type TestDatabase } from '@threadstore/shared/testi
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callerFor } from '../testing.ts';
-import { pgSql, type Sql } from './db.ts';
+import type { Sql } from './db.ts';
 import { exportLines } from './export.ts';
 import { importRecords } from './import.ts';
+import { pgSql } from './pg.ts';
 import { InvalidRecord } from './records.ts';
 import { supabaseSource } from './sources/supabase.ts';
 import { threadstoreSource } from './sources/threadstore.ts';

@@ -126,7 +126,7 @@ async function conversationsInZip(file: string): Promise<Readable> {
 }
 
 /** A ChatGPT export file: `conversations.json` itself, or the export zip holding it. */
-export async function chatgptFile(file: string): Promise<Readable> {
+export async function chatgptFile(file: string): Promise<AsyncIterable<Uint8Array>> {
   const handle = await openFile(file);
   const magic = Buffer.alloc(2);
   await handle.read(magic, 0, 2, 0);
