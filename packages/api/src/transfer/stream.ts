@@ -1,5 +1,4 @@
 import { createReadStream } from 'node:fs';
-import type { Readable } from 'node:stream';
 
 /**
  * Text in chunks, from a file path or a stream (a Node stream is one): what every file source reads, never the
