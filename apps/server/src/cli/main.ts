@@ -12,6 +12,12 @@ const program = new Command('threadstore')
   .description('threadstore: a PostgreSQL history store for AI-agent chats')
   .option('--json', 'machine-readable output on stdout')
   .showHelpAfterError('(add --help for usage)')
+  .addHelpText(
+    'after',
+    `
+Exit codes: 0 done, 1 usage, 2 bad input, 3 not found, 4 database unreachable, 5 migrations to apply,
+6 doctor found a problem, 9 anything else. See docs/import-export.md.`,
+  )
   .exitOverride();
 
 const output = () => new Output(Boolean(program.opts().json));
