@@ -1,5 +1,4 @@
 import { existsSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import {
   chatgptFile,
   chatgptSource,
@@ -69,13 +68,7 @@ async function runImport(kind: Kind, file: string | undefined, flags: ImportFlag
       case 'supabase-notes':
         return supabaseSource(counted(path, read), 'notes', flags.user);
       case 'uimessages':
-        return (async function* () {
-          yield* uiMessagesSource(
-            await readFile(path, 'utf8'),
-            needUser(flags, 'a UIMessage file'),
-            flags.conversation,
-          );
-        })();
+        return uiMessagesSource(counted(path, read), needUser(flags, 'a UIMessage file'), flags.conversation);
       case 'chatgpt':
         return (async function* () {
           yield* chatgptSource(await chatgptFile(path), needUser(flags, 'a ChatGPT export'));
@@ -96,7 +89,7 @@ async function runImport(kind: Kind, file: string | undefined, flags: ImportFlag
   const where = file ?? `table ${flags.table ?? 'langchain_chat_histories'}`;
   const summary = await withDatabase(async (db) => {
     const sql = pgSql(await db.client());
-    const bar = out.progress(`importing ${where}`, kind === 'uimessages' || kind === 'chatgpt' ? undefined : total);
+    const bar = out.progress(`importing ${where}`, kind === 'chatgpt' ? undefined : total);
     try {
       return await importRecords(sql, records, {
         skipInvalid: flags.skipInvalid,

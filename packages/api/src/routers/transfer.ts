@@ -65,7 +65,7 @@ function sourceFor(input: z.infer<typeof importInput>, userId: string): AsyncIte
     case 'supabase-notes':
       return supabaseSource(text, 'notes', userId);
     case 'uimessages':
-      return uiMessagesSource(input.data, userId, input.conversationId);
+      return uiMessagesSource(text, userId, input.conversationId);
     case 'chatgpt':
       return chatgptSource(text, userId);
     case 'threadstore':

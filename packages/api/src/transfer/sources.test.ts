@@ -68,10 +68,15 @@ describe('import uimessages', () => {
       { id: 'uMsg1a2b3c', role: 'user', parts: [{ type: 'text', text: 'Weather in Shanghai?' }] },
       await sdkAssistantMessage(),
     ];
-    const file = JSON.stringify({ chatK3y9xQ: messages });
-    const summary = await importRecords(sql, uiMessagesSource(file, 'ui-user'));
+    // As a chat app writes it, pretty-printed, and read in small pieces as a stream is.
+    const file = JSON.stringify({ chatK3y9xQ: messages, 'chat-empty': [] }, null, 2);
+    const pieces = () =>
+      (async function* () {
+        for (let at = 0; at < file.length; at += 7) yield file.slice(at, at + 7);
+      })();
+    const summary = await importRecords(sql, uiMessagesSource(pieces(), 'ui-user'));
     expect(summary).toMatchObject({ messages: 2, conversations: 1 });
-    const again = await importRecords(sql, uiMessagesSource(file, 'ui-user'));
+    const again = await importRecords(sql, uiMessagesSource(pieces(), 'ui-user'));
     expect(again).toMatchObject({ messages: 0, existing: 2 });
     const { items } = await callerFor(db.orm, 'ui-user').message.list({ conversationId: 'chatK3y9xQ', limit: 10 });
     expect(items.map((m) => m.id)).toEqual(['uMsg1a2b3c', 'aMsg2x7Kq9']);
@@ -79,11 +84,24 @@ describe('import uimessages', () => {
     await validateUIMessages({ messages: items.map(({ id, role, parts }) => ({ id, role, parts })) });
   });
 
-  it('needs a conversation id for a plain array, and names a bad message', async () => {
-    const plain = JSON.stringify([{ id: 'm1', role: 'robot', parts: [] }]);
-    await expect(importRecords(sql, uiMessagesSource(plain, 'ui-user'))).rejects.toThrow(/--conversation/);
-    await expect(importRecords(sql, uiMessagesSource(plain, 'ui-user', 'chatA'))).rejects.toThrow(
-      'role: "robot" is not one of user, assistant, system, tool',
+  it('needs a conversation id for a plain array, and names a bad message by its line', async () => {
+    const text = (value: string) =>
+      (async function* () {
+        yield value;
+      })();
+    const plain = JSON.stringify(
+      [
+        { id: 'm1', role: 'user', parts: [] },
+        { id: 'm2', role: 'robot', parts: [] },
+      ],
+      null,
+      1,
+    );
+    await expect(importRecords(sql, uiMessagesSource(text(plain), 'ui-user'))).rejects.toThrow(/--conversation/);
+    const bad = await importRecords(sql, uiMessagesSource(text(plain), 'ui-user', 'chatA'), { skipInvalid: true });
+    expect(bad.skipped).toEqual([{ line: 7, reason: 'role: "robot" is not one of user, assistant, system, tool' }]);
+    await expect(importRecords(sql, uiMessagesSource(text('{"chatB": 5}'), 'ui-user'))).rejects.toThrow(
+      'expected { "chat id": [ … ], … } but found "5"',
     );
   });
 });

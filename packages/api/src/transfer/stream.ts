@@ -10,16 +10,28 @@ export function openInput(input: TextInput): AsyncIterable<string | Uint8Array> 
   return typeof input === 'string' ? createReadStream(input) : input;
 }
 
+/** One element read, with the line it starts on (and, in an object of arrays, the key of its array). */
+export type JsonElement =
+  | { line: number; value: unknown; bytes: number; key?: string }
+  | { line: number; error: string; key?: string };
+
 /**
  * The elements of a top-level JSON array, one at a time with the line each starts on, or the values of a JSON
- * Lines file: a 1 GB export is read as it streams, never held whole. Each element is parsed on its own, so a bad
- * one is reported at its line.
+ * Lines file; with `objectOfArrays`, a top-level `{ "key": [ … ], … }` gives the elements of each array with its
+ * key. A 1 GB export is read as it streams, never held whole. Each element is parsed on its own, so a bad one is
+ * reported at its line.
  */
 export async function* jsonElements(
   input: TextInput,
-): AsyncGenerator<{ line: number; value: unknown; bytes: number } | { line: number; error: string }> {
+  options: { objectOfArrays?: boolean } = {},
+): AsyncGenerator<JsonElement> {
   const decoder = new TextDecoder();
-  let mode: 'unknown' | 'array' | 'lines' = 'unknown';
+  let mode: 'unknown' | 'array' | 'object' | 'lines' = 'unknown';
+  // Object mode: outside the arrays (reading a key, its colon, the comma after an array) or inside one.
+  let between = true;
+  let key: string | undefined;
+  let keyText: string | undefined;
+  let keyEscaped = false;
   let depth = 0;
   let inString = false;
   let escaped = false;
@@ -31,10 +43,11 @@ export async function* jsonElements(
     const text = current.trim();
     current = '';
     if (text.length === 0) return undefined;
+    const where = key === undefined ? {} : { key };
     try {
-      return { line: startLine, value: JSON.parse(text) as unknown, bytes: text.length };
+      return { line: startLine, value: JSON.parse(text) as unknown, bytes: text.length, ...where };
     } catch (error) {
-      return { line: startLine, error: `not valid JSON (${(error as Error).message})` };
+      return { line: startLine, error: `not valid JSON (${(error as Error).message})`, ...where };
     }
   };
   for await (const chunk of openInput(input)) {
@@ -45,8 +58,8 @@ export async function* jsonElements(
       if (mode === 'unknown') {
         if (ch === '\n') line += 1;
         if (ch === undefined || /\s/.test(ch)) continue;
-        mode = ch === '[' ? 'array' : 'lines';
-        if (mode === 'array') {
+        mode = ch === '[' ? 'array' : ch === '{' && options.objectOfArrays ? 'object' : 'lines';
+        if (mode !== 'lines') {
           from = i + 1;
           continue;
         }
@@ -54,6 +67,30 @@ export async function* jsonElements(
         from = i;
       }
       if (done) continue;
+      if (mode === 'object' && between) {
+        if (ch === '\n') line += 1;
+        if (keyText !== undefined) {
+          if (keyEscaped) keyEscaped = false;
+          else if (ch === '\\') keyEscaped = true;
+          else if (ch === '"') {
+            key = JSON.parse(`"${keyText}"`) as string;
+            keyText = undefined;
+            continue;
+          }
+          if (keyText !== undefined) keyText += ch;
+        } else if (ch === '"') keyText = '';
+        else if (ch === '[' && key !== undefined) {
+          between = false;
+          depth = 0;
+          current = '';
+          from = i + 1;
+        } else if (ch === '}') done = true;
+        else if (ch !== undefined && !/[\s:,]/.test(ch)) {
+          yield { line, error: `expected { "chat id": [ … ], … } but found ${JSON.stringify(ch)}` };
+          done = true;
+        }
+        continue;
+      }
       if (mode === 'lines') {
         // JSON Lines: one value per line, and a raw newline is never inside a JSON string.
         if (ch === '\n') {
@@ -88,7 +125,10 @@ export async function* jsonElements(
           current += text.slice(from, i);
           const last = emit();
           if (last) yield last;
-          done = true;
+          if (mode === 'object') {
+            between = true;
+            key = undefined;
+          } else done = true;
           from = i + 1;
           continue;
         }
@@ -102,9 +142,10 @@ export async function* jsonElements(
       }
       if (ch === '\n') line += 1;
     }
-    if (!done) current += text.slice(from);
+    if (!done && !(mode === 'object' && between)) current += text.slice(from);
   }
   const last = emit();
   if (last) yield last;
   if (mode === 'array' && !done) yield { line, error: 'the JSON array is not closed' };
+  if (mode === 'object' && !done) yield { line, error: 'the JSON object is not closed' };
 }
