@@ -74,7 +74,7 @@ async function ensureConversations(
     })),
   ];
   if (rows.length === 0) return new Map();
-  const inserted = await sql.query<{ uuid: string }>(
+  const inserted = await sql.query<{ id: string; userId: string }>(
     `insert into conversations (uuid, client_id, user_id, title, created_at, updated_at, metadata, pinned, archived_at,
                                 deleted_at, tags, version, last_message_at, message_seq, search)
      select coalesce(r.uuid, gen_random_uuid()), r.client_id, r.user_id, r.title, r.created_at, r.updated_at, r.metadata,
@@ -83,11 +83,12 @@ async function ensureConversations(
        from jsonb_to_recordset(?::jsonb) as r(uuid uuid, client_id text, user_id text, title text, created_at timestamptz,
             updated_at timestamptz, metadata jsonb, pinned boolean, archived_at timestamptz, deleted_at timestamptz,
             tags text[], version int, last_message_at timestamptz, message_seq bigint, search text)
-     on conflict do nothing returning uuid`,
+     on conflict do nothing returning coalesce(client_id, uuid::text) as id, user_id as "userId"`,
     [json(rows)],
   );
   counts.conversations += inserted.length;
-  counts.existing += explicit.length - Math.min(explicit.length, inserted.length);
+  const made = new Set(inserted.map((row) => keyOf(row.id, row.userId)));
+  counts.existing += explicit.filter((c) => !made.has(keyOf(c.id, c.userId))).length;
   const keys = rows.map((row) => ({ id: row.uuid ?? row.client_id, user_id: row.user_id }));
   const found = await sql.query<{ uuid: string; id: string; userId: string }>(
     `select c.uuid, c.uuid::text as id, c.user_id as "userId" from conversations c
