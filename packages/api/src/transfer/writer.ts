@@ -135,6 +135,8 @@ export async function writeBatch(
     if (!seen)
       implied.set(key, { id, userId: record.userId, createdAt: record.createdAt, updatedAt: record.createdAt, title });
     else {
+      // Same-source times share one format, so text order is time order here.
+      if (record.createdAt < seen.createdAt) seen.createdAt = record.createdAt;
       if (record.createdAt > seen.updatedAt) seen.updatedAt = record.createdAt;
       seen.title ??= title;
     }
