@@ -85,7 +85,7 @@ async function main(): Promise<void> {
   process.stdout.write(
     token
       ? `\nthreadstore is ready. Open the web client: ${url}?token=${token}\n\n`
-      : `\nthreadstore is ready at ${url} (create a token with: pnpm cli token create --user <id>)\n\n`,
+      : `\nthreadstore is ready at ${url} (create a token with: pnpm threadstore token create --user <id>)\n\n`,
   );
 }
 

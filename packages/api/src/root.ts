@@ -3,6 +3,7 @@ import { conversationRouter } from './routers/conversation.ts';
 import { messageRouter } from './routers/message.ts';
 import { noteRouter } from './routers/note.ts';
 import { searchRouter } from './routers/search.ts';
+import { transferRouter } from './routers/transfer.ts';
 import { createCallerFactory, router } from './trpc.ts';
 
 export const appRouter = router({
@@ -11,6 +12,7 @@ export const appRouter = router({
   context: contextRouter,
   note: noteRouter,
   search: searchRouter,
+  transfer: transferRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,0 +1,55 @@
+import { loadEnv } from '@threadstore/shared/server';
+import pg from 'pg';
+import { type Database, openDatabase } from '../database.ts';
+import { CliError, EXIT } from './exit-codes.ts';
+
+export interface CliDatabase {
+  database: Database;
+  /** A connection of its own for bulk loads and exports, outside the ORM's pool and its statement timeout. */
+  client(): Promise<pg.Client>;
+}
+
+/** The database (DATABASE_URL, or the embedded one), migrated unless `allowPending`; closed when `work` ends. */
+export async function withDatabase<T>(work: (db: CliDatabase) => Promise<T>, allowPending = false): Promise<T> {
+  const env = loadEnv();
+  const where = env.DATABASE_URL
+    ? `PostgreSQL at ${new URL(env.DATABASE_URL).host}`
+    : `the embedded PostgreSQL in ${env.DATA_DIR}`;
+  let database: Database;
+  try {
+    database = await openDatabase(env);
+  } catch (error) {
+    throw new CliError(EXIT.databaseUnreachable, `cannot reach ${where}: ${(error as Error).message}`);
+  }
+  const clients: pg.Client[] = [];
+  try {
+    // The ORM connects on its first query: ask now, so that "unreachable" is said as such.
+    const connection = await database.orm.em
+      .getConnection()
+      .execute('select 1')
+      .then(() => ({ ok: true, reason: '' }))
+      .catch((error: Error) => ({ ok: false, reason: error.message }));
+    if (!connection.ok) throw new CliError(EXIT.databaseUnreachable, `cannot reach ${where}: ${connection.reason}`);
+    if (!allowPending) {
+      const pending = await database.orm.migrator.getPending();
+      if (pending.length > 0) {
+        throw new CliError(
+          EXIT.notMigrated,
+          `the database has ${pending.length} migration(s) to apply: run \`pnpm threadstore migrate\` (or start the server) first`,
+        );
+      }
+    }
+    return await work({
+      database,
+      async client() {
+        const client = new pg.Client({ connectionString: database.orm.config.get('clientUrl') });
+        await client.connect();
+        clients.push(client);
+        return client;
+      },
+    });
+  } finally {
+    for (const client of clients) await client.end();
+    await database.close();
+  }
+}

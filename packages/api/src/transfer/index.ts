@@ -1,0 +1,11 @@
+export { emSql, type Sql } from './db.ts';
+export { conversationMarkdown, EXPORT_HEADER, type ExportScope, exportLines, exportRecords } from './export.ts';
+export { type ImportOptions, type ImportSummary, importRecords } from './import.ts';
+export { pgSql } from './pg.ts';
+export { InvalidRecord, type SourceItem, type TransferRecord } from './records.ts';
+export { chatgptFile, chatgptSource } from './sources/chatgpt.ts';
+export { langchainSource } from './sources/langchain.ts';
+export { SUPABASE_TABLES, type SupabaseTable, supabaseSource } from './sources/supabase.ts';
+export { threadstoreSource } from './sources/threadstore.ts';
+export { uiMessagesSource } from './sources/uimessages.ts';
+export { type ExportStats, storeStats } from './stats.ts';
