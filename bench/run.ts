@@ -26,7 +26,7 @@ const root = fileURLToPath(new URL('../', import.meta.url));
 type Side = 'threadstore' | 'raw' | 'langchain';
 interface Row {
   scenario: string;
-  unit: 'ms' | 'rounds/s' | 'MB';
+  unit: 'ms' | 'rounds/s' | 'MB' | 'messages/s';
   figures: Partial<Record<Side, Timing | number>>;
   serverPeakRssMb?: number;
 }
@@ -521,6 +521,39 @@ for (const row of search.rows) {
   });
 }
 
+// Import has its own benchmark too (bench/import.ts); here on fewer rows, to keep the whole run under 15 minutes.
+const IMPORT_ROWS = quick ? 20_000 : 200_000;
+log(`import of ${IMPORT_ROWS.toLocaleString('en-US')} seed-shaped messages vs COPY (pnpm bench:import)`);
+await new Promise<void>((resolve, reject) => {
+  const child = spawn('pnpm', ['--silent', 'bench:import', '--rows', String(IMPORT_ROWS)], {
+    cwd: root,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`bench:import exited with ${code}`))));
+});
+const imported = JSON.parse(
+  readFileSync(path.join(root, 'bench/results', `import-${new Date().toISOString().slice(0, 10)}.json`), 'utf8'),
+) as {
+  import: { messagesPerSecond: number; peakRssMb: number };
+  copyIntoThreadstoreSchema: { messagesPerSecond: number };
+  copy: { messagesPerSecond: number };
+};
+rows.push({
+  scenario: `import ${IMPORT_ROWS.toLocaleString('en-US')} messages vs COPY into the same schema`,
+  unit: 'messages/s',
+  figures: {
+    threadstore: imported.import.messagesPerSecond,
+    raw: imported.copyIntoThreadstoreSchema.messagesPerSecond,
+  },
+  serverPeakRssMb: imported.import.peakRssMb,
+});
+rows.push({
+  scenario: `import ${IMPORT_ROWS.toLocaleString('en-US')} messages vs COPY into the seed's own table`,
+  unit: 'messages/s',
+  figures: { threadstore: imported.import.messagesPerSecond, raw: imported.copy.messagesPerSecond },
+  serverPeakRssMb: imported.import.peakRssMb,
+});
+
 // ---------------------------------------------------------------------------------------------------------------
 // Report.
 
@@ -554,6 +587,7 @@ const searchRows = rows
   .map((row) => row.figures.threadstore as Timing);
 const writers = rows.find((row) => row.unit === 'rounds/s');
 const round = rows.find((row) => row.scenario === 'append one round');
+const importRow = rows.find((row) => row.unit === 'messages/s');
 const max = (values: (number | undefined)[]) => Math.max(...values.map((value) => value ?? Number.NaN));
 const targets = [
   { target: 'append one round p50 ≤ 2× the raw transaction', value: round && ratioOf(round), limit: 2, unit: '×' },
@@ -579,6 +613,13 @@ const targets = [
   },
   { target: 'server RSS < 250 MB under 16 writers', value: writers?.serverPeakRssMb, limit: 250, unit: ' MB' },
   { target: 'cold start to /readyz < 2 s', value: coldStartMs / 1000, limit: 2, unit: ' s' },
+  {
+    target: 'import ≥ 0.5× COPY into the same schema',
+    value: importRow && ratioOf(importRow),
+    floor: 0.5,
+    unit: '×',
+  },
+  { target: 'import peak RSS < 300 MB', value: importRow?.serverPeakRssMb, limit: 300, unit: ' MB' },
 ].map(({ target, value, limit, floor, unit }) => {
   const met =
     value !== undefined &&
