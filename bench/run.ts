@@ -572,7 +572,7 @@ const ratioOf = (row: Row): number | undefined => {
 const ratio = (row: Row) => {
   const value = ratioOf(row);
   if (value === undefined) return '—';
-  return value < 0.1 ? `${(1 / value).toFixed(0)}× faster` : `${value.toFixed(2)}×`;
+  return row.unit === 'ms' && value < 0.1 ? `${(1 / value).toFixed(0)}× faster` : `${value.toFixed(2)}×`;
 };
 
 // The issue's targets (ratios from this one run), checked against what was just measured.
