@@ -180,19 +180,8 @@ export async function appendMessages(
 
 /** The columns the one-statement append writes, checked against the entity. */
 const APPENDED_COLUMNS = [
-  'uuid',
-  'client_id',
-  'conversation_uuid',
-  'role',
-  'content',
-  'parts',
-  'attachments',
-  'metadata',
-  'status',
-  'seq',
+  ...MESSAGE_COLUMNS,
   'request_hash',
-  'created_at',
-  'updated_at',
   'search',
 ] as const satisfies readonly (keyof Database['messages'])[];
 
@@ -254,7 +243,7 @@ async function appendInOneStatement(
       ), ins as (
         insert into messages (${columnList(APPENDED_COLUMNS)})
         select v.uuid, v.client_id, pos.uuid, v.role, v.content, v.parts, v.attachments, v.metadata, v.status,
-               pos.message_seq - ${count} + v.ord, v.request_hash, clock_timestamp(), clock_timestamp(), v.search
+               clock_timestamp(), clock_timestamp(), pos.message_seq - ${count} + v.ord, v.request_hash, v.search
           from pos, (values ${sql.join(values)})
             as v (ord, uuid, client_id, role, content, parts, attachments, metadata, status, request_hash, search)
         returning ${columnList(MESSAGE_COLUMNS)}
