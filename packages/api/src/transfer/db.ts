@@ -24,6 +24,7 @@ export async function inTransaction<T>(
   kysely: Kysely<Database>,
   work: (trx: Kysely<Database>) => Promise<T>,
 ): Promise<T> {
+  // A transaction-local setting the updated_at triggers read: a PostgreSQL function call, no table to type.
   const keepTimes = (trx: Kysely<Database>) =>
     sql`select set_config(${KEEP_UPDATED_AT_SETTING}, 'on', true)`.execute(trx);
   if (kysely.isTransaction) {
