@@ -1,7 +1,7 @@
 import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { authenticate, countLiveTokens, createToken, listTokens, revokeToken } from '@threadstore/api';
-import { pgSql, storeStats } from '@threadstore/api/transfer';
+import { storeStats } from '@threadstore/api/transfer';
 import { isUuid } from '@threadstore/shared';
 import { loadEnv, migrateUp } from '@threadstore/shared/server';
 import { Command } from 'commander';
@@ -90,7 +90,7 @@ export function statsCommand(output: () => Output): Command {
     .description('how much the store holds')
     .option('--user <userId>', "only this user's")
     .action(async (flags: { user?: string }) => {
-      const stats = await withDatabase(async (db) => storeStats(pgSql(await db.client()), flags.user));
+      const stats = await withDatabase((db) => storeStats(db.transfer(), flags.user));
       output().table(
         Object.entries(stats).map(([what, count]) => ({ what, count })),
         [

@@ -1,12 +1,12 @@
+import { type TransferDatabase, transferDatabase } from '@threadstore/api/transfer';
 import { loadEnv } from '@threadstore/shared/server';
-import pg from 'pg';
 import { type Database, openDatabase } from '../database.ts';
 import { CliError, EXIT } from './exit-codes.ts';
 
 export interface CliDatabase {
   database: Database;
   /** A connection of its own for bulk loads and exports, outside the ORM's pool and its statement timeout. */
-  client(): Promise<pg.Client>;
+  transfer(): TransferDatabase;
 }
 
 /** The database (DATABASE_URL, or the embedded one), migrated unless `allowPending`; closed when `work` ends. */
@@ -21,7 +21,7 @@ export async function withDatabase<T>(work: (db: CliDatabase) => Promise<T>, all
   } catch (error) {
     throw new CliError(EXIT.databaseUnreachable, `cannot reach ${where}: ${(error as Error).message}`);
   }
-  const clients: pg.Client[] = [];
+  const opened: TransferDatabase[] = [];
   try {
     // The ORM connects on its first query: ask now, so that "unreachable" is said as such.
     const connection = await database.orm.em
@@ -41,15 +41,14 @@ export async function withDatabase<T>(work: (db: CliDatabase) => Promise<T>, all
     }
     return await work({
       database,
-      async client() {
-        const client = new pg.Client({ connectionString: database.orm.config.get('clientUrl') });
-        await client.connect();
-        clients.push(client);
-        return client;
+      transfer() {
+        const transfer = transferDatabase(database.orm.config.get('clientUrl') as string);
+        opened.push(transfer);
+        return transfer;
       },
     });
   } finally {
-    for (const client of clients) await client.end();
+    for (const transfer of opened) await transfer.destroy();
     await database.close();
   }
 }

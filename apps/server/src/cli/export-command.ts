@@ -2,13 +2,7 @@ import { once } from 'node:events';
 import { createWriteStream, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
-import {
-  conversationMarkdown,
-  EXPORT_HEADER,
-  exportRecords,
-  pgSql,
-  type TransferRecord,
-} from '@threadstore/api/transfer';
+import { conversationMarkdown, EXPORT_HEADER, exportRecords, type TransferRecord } from '@threadstore/api/transfer';
 import { Command } from 'commander';
 import { withDatabase } from './database.ts';
 import { CliError, EXIT } from './exit-codes.ts';
@@ -47,7 +41,7 @@ async function runExport(flags: ExportFlags, out: Output): Promise<void> {
   const counts = { conversations: 0, messages: 0, contexts: 0, notes: 0 };
   const started = performance.now();
   await withDatabase(async (db) => {
-    const sql = pgSql(await db.client());
+    const transfer = db.transfer();
     const bar = out.progress('exporting');
     let records = 0;
     if (flags.format === 'markdown') {
@@ -57,7 +51,7 @@ async function runExport(flags: ExportFlags, out: Output): Promise<void> {
         if (current)
           writeFileSync(path.join(flags.output as string, fileName(current)), conversationMarkdown(current, messages));
       };
-      for await (const record of exportRecords(sql, scope)) {
+      for await (const record of exportRecords(transfer, scope)) {
         if (record.type === 'conversation') {
           write();
           current = record;
@@ -73,7 +67,7 @@ async function runExport(flags: ExportFlags, out: Output): Promise<void> {
         if (!sink.write(line)) await once(sink, 'drain');
       };
       await put(`${JSON.stringify(EXPORT_HEADER)}\n`);
-      for await (const record of exportRecords(sql, scope)) {
+      for await (const record of exportRecords(transfer, scope)) {
         await put(`${JSON.stringify(record)}\n`);
         counts[`${record.type}s`] += 1;
         if (++records % 2000 === 0) bar.update(0, records);

@@ -6,7 +6,6 @@ import {
   InvalidRecord,
   importRecords,
   langchainSource,
-  pgSql,
   type SourceItem,
   supabaseSource,
   threadstoreSource,
@@ -88,10 +87,9 @@ async function runImport(kind: Kind, file: string | undefined, flags: ImportFlag
   const total = file === undefined ? undefined : statSync(file).size;
   const where = file ?? `table ${flags.table ?? 'langchain_chat_histories'}`;
   const summary = await withDatabase(async (db) => {
-    const sql = pgSql(await db.client());
     const bar = out.progress(`importing ${where}`, kind === 'chatgpt' ? undefined : total);
     try {
-      return await importRecords(sql, records, {
+      return await importRecords(db.transfer(), records, {
         skipInvalid: flags.skipInvalid,
         batchSize,
         orderByTime: kind === 'supabase',

@@ -1,8 +1,8 @@
 import { isUuid } from '@threadstore/shared';
 import { z } from 'zod';
 import { decodeCursor, encodeCursor, isIdText, isTimestampText } from '../cursor.ts';
+import { db } from '../db.ts';
 import { badRequest } from '../errors.ts';
-import { emSql } from '../transfer/db.ts';
 import { exportLines } from '../transfer/export.ts';
 import { importRecords } from '../transfer/import.ts';
 import { InvalidRecord, type SourceItem } from '../transfer/records.ts';
@@ -85,7 +85,7 @@ export const transferRouter = router({
     .mutation(async ({ ctx, input }) => {
       try {
         // One call is one transaction: an upload is imported whole or not at all.
-        return await importRecords(emSql(ctx.em), sourceFor(input, ctx.userId), {
+        return await importRecords(db(ctx.em), sourceFor(input, ctx.userId), {
           skipInvalid: input.skipInvalid,
           orderByTime: input.format === 'supabase',
           exact: input.format === 'threadstore',
@@ -113,7 +113,7 @@ export const transferRouter = router({
       let lines = '';
       let last: After | undefined;
       let more = false;
-      for await (const line of exportLines(emSql(ctx.em), {
+      for await (const line of exportLines(db(ctx.em), {
         userId: ctx.userId,
         conversationId,
         since: input.since,

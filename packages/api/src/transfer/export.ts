@@ -1,12 +1,15 @@
 import {
   deriveContent,
   isToolCallPart,
+  type JsonValue,
   type MessagePart,
   type ReasoningPart,
   type TextPart,
   toolNameOf,
 } from '@threadstore/shared';
-import type { Sql } from './db.ts';
+import type { Database } from '@threadstore/shared/server';
+import type { ExpressionBuilder, Kysely } from 'kysely';
+import { isoTime } from './db.ts';
 import type { ContextRecord, ConversationRecord, MessageRecord, NoteRecord } from './records.ts';
 
 /** What to export: everything, one user's, or one conversation of one user's; `since` keeps conversations active since then. */
@@ -21,49 +24,67 @@ export interface ExportScope {
 /** The first line of a threadstore export. It carries no time of its own, so exports of the same data are the same bytes. */
 export const EXPORT_HEADER = { type: 'threadstore', version: 1 } as const;
 
-// Times with their microseconds, as PostgreSQL keeps them: an export loses nothing.
-const time = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 const PAGE = 500;
 
-type ConversationRow = ConversationRecord & { uuid: string };
+/** A conversation's external id: its client id when it has one, else its uuid. */
+const conversationId = (eb: ExpressionBuilder<Database, 'conversations'>) =>
+  eb.fn.coalesce('conversations.client_id', eb.cast<string>('conversations.uuid', 'text'));
 
-async function conversationPage(sql: Sql, scope: ExportScope, after: [string, string, string] | null) {
-  const where: string[] = [];
-  const params: unknown[] = [];
-  if (scope.userId !== undefined) {
-    where.push('c.user_id = ?');
-    params.push(scope.userId);
-  }
-  if (scope.conversationId !== undefined) {
-    where.push('coalesce(c.client_id, c.uuid::text) = ?');
-    params.push(scope.conversationId);
-  }
-  if (scope.since !== undefined) {
-    where.push('greatest(c.updated_at, c.last_message_at) >= ?::timestamptz');
-    params.push(scope.since);
-  }
-  if (after) {
-    where.push(`(${time('c.created_at')}, coalesce(c.client_id, c.uuid::text), c.user_id) > (?, ?, ?)`);
-    params.push(...after);
-  }
-  return sql.query<ConversationRow>(
-    `select c.uuid, coalesce(c.client_id, c.uuid::text) as id, c.user_id as "userId", c.title,
-            ${time('c.created_at')} as "createdAt", ${time('c.updated_at')} as "updatedAt", c.metadata, c.pinned,
-            ${time('c.archived_at')} as "archivedAt", ${time('c.deleted_at')} as "deletedAt", c.tags, c.version,
-            ${time('c.last_message_at')} as "lastMessageAt", c.message_seq as "messageSeq"
-       from conversations c ${where.length > 0 ? `where ${where.join(' and ')}` : ''}
-      order by ${time('c.created_at')}, coalesce(c.client_id, c.uuid::text), c.user_id limit ${PAGE}`,
-    params,
-  );
+function conversationPage(kysely: Kysely<Database>, scope: ExportScope, after: [string, string, string] | null) {
+  return kysely
+    .selectFrom('conversations')
+    .select((eb) => [
+      'uuid',
+      conversationId(eb).as('id'),
+      'user_id as userId',
+      'title',
+      isoTime(eb.ref('created_at')).as('createdAt'),
+      isoTime(eb.ref('updated_at')).as('updatedAt'),
+      'metadata',
+      'pinned',
+      isoTime(eb.ref('archived_at')).as('archivedAt'),
+      isoTime(eb.ref('deleted_at')).as('deletedAt'),
+      'tags',
+      'version',
+      isoTime(eb.ref('last_message_at')).as('lastMessageAt'),
+      'message_seq as messageSeq',
+    ])
+    .where((eb) => {
+      const conditions = [];
+      if (scope.userId !== undefined) conditions.push(eb('user_id', '=', scope.userId));
+      if (scope.conversationId !== undefined) conditions.push(eb(conversationId(eb), '=', scope.conversationId));
+      if (scope.since !== undefined) {
+        conditions.push(
+          eb(
+            eb.fn<string>('greatest', ['updated_at', 'last_message_at']),
+            '>=',
+            eb.cast<string>(eb.val(scope.since), 'timestamptz'),
+          ),
+        );
+      }
+      if (after) {
+        conditions.push(
+          eb(eb.refTuple(isoTime(eb.ref('created_at')), conversationId(eb), 'user_id'), '>', eb.tuple(...after)),
+        );
+      }
+      return eb.and(conditions);
+    })
+    .orderBy((eb) => isoTime(eb.ref('created_at')))
+    .orderBy((eb) => conversationId(eb))
+    .orderBy('user_id')
+    .limit(PAGE)
+    .execute();
 }
+
+type ConversationRow = Awaited<ReturnType<typeof conversationPage>>[number];
 
 /** The export's lines (without newlines), conversation by conversation: its row, messages, contexts, notes. */
 export async function* exportRecords(
-  sql: Sql,
+  kysely: Kysely<Database>,
   scope: ExportScope = {},
 ): AsyncGenerator<ConversationRecord | MessageRecord | ContextRecord | NoteRecord> {
   for (let after: [string, string, string] | null = scope.after ?? null; ; ) {
-    const conversations = await conversationPage(sql, scope, after);
+    const conversations = await conversationPage(kysely, scope, after);
     for (const c of conversations) {
       yield {
         type: 'conversation',
@@ -72,7 +93,8 @@ export async function* exportRecords(
         title: c.title,
         createdAt: c.createdAt,
         updatedAt: c.updatedAt,
-        metadata: c.metadata,
+        // The column is jsonb: whatever JSON the conversation was given.
+        metadata: c.metadata as JsonValue | null,
         pinned: c.pinned,
         archivedAt: c.archivedAt,
         deletedAt: c.deletedAt,
@@ -81,7 +103,7 @@ export async function* exportRecords(
         lastMessageAt: c.lastMessageAt,
         messageSeq: Number(c.messageSeq),
       };
-      yield* conversationRows(sql, c);
+      yield* conversationRows(kysely, c);
     }
     const last = conversations.at(-1);
     if (!last || conversations.length < PAGE) return;
@@ -89,14 +111,27 @@ export async function* exportRecords(
   }
 }
 
-async function* conversationRows(sql: Sql, c: ConversationRow) {
+async function* conversationRows(kysely: Kysely<Database>, c: ConversationRow) {
   for (let seq = 0; ; ) {
-    const messages = await sql.query<MessageRecord & { seq: string }>(
-      `select coalesce(m.client_id, m.uuid::text) as id, m.role, m.content, m.parts, m.attachments, m.metadata, m.status,
-              ${time('m.created_at')} as "createdAt", ${time('m.updated_at')} as "updatedAt", m.seq
-         from messages m where m.conversation_uuid = ? and m.seq > ? order by m.seq limit 1000`,
-      [c.uuid, seq],
-    );
+    const messages = await kysely
+      .selectFrom('messages')
+      .select((eb) => [
+        eb.fn.coalesce('client_id', eb.cast<string>('uuid', 'text')).as('id'),
+        'role',
+        'content',
+        'parts',
+        'attachments',
+        'metadata',
+        'status',
+        isoTime(eb.ref('created_at')).as('createdAt'),
+        isoTime(eb.ref('updated_at')).as('updatedAt'),
+        'seq',
+      ])
+      .where('conversation_uuid', '=', c.uuid)
+      .where('seq', '>', String(seq))
+      .orderBy('seq')
+      .limit(1000)
+      .execute();
     for (const m of messages) {
       yield {
         type: 'message' as const,
@@ -117,12 +152,22 @@ async function* conversationRows(sql: Sql, c: ConversationRow) {
     if (messages.length < 1000) break;
     seq = Number(messages.at(-1)?.seq);
   }
-  const contexts = await sql.query<ContextRecord>(
-    `select id, action, context_data as "contextData", metadata, ${time('created_at')} as "createdAt",
-            ${time('updated_at')} as "updatedAt", version
-       from contexts where session_id = ? and user_id = ? order by action, id`,
-    [c.uuid, c.userId],
-  );
+  const contexts = await kysely
+    .selectFrom('contexts')
+    .select((eb) => [
+      'id',
+      'action',
+      'context_data as contextData',
+      'metadata',
+      isoTime(eb.ref('created_at')).as('createdAt'),
+      isoTime(eb.ref('updated_at')).as('updatedAt'),
+      'version',
+    ])
+    .where('session_id', '=', c.uuid)
+    .where('user_id', '=', c.userId)
+    .orderBy('action')
+    .orderBy('id')
+    .execute();
   for (const x of contexts) {
     yield {
       type: 'context' as const,
@@ -137,12 +182,24 @@ async function* conversationRows(sql: Sql, c: ConversationRow) {
       version: x.version,
     };
   }
-  const notes = await sql.query<NoteRecord>(
-    `select id, action, name, context, select_status as "selectStatus", metadata, ${time('created_at')} as "createdAt",
-            ${time('updated_at')} as "updatedAt", version
-       from notes where session_id = ? and user_id = ? order by name, id`,
-    [c.uuid, c.userId],
-  );
+  const notes = await kysely
+    .selectFrom('notes')
+    .select((eb) => [
+      'id',
+      'action',
+      'name',
+      'context',
+      'select_status as selectStatus',
+      'metadata',
+      isoTime(eb.ref('created_at')).as('createdAt'),
+      isoTime(eb.ref('updated_at')).as('updatedAt'),
+      'version',
+    ])
+    .where('session_id', '=', c.uuid)
+    .where('user_id', '=', c.userId)
+    .orderBy('name')
+    .orderBy('id')
+    .execute();
   for (const n of notes) {
     yield {
       type: 'note' as const,
@@ -162,9 +219,9 @@ async function* conversationRows(sql: Sql, c: ConversationRow) {
 }
 
 /** The export as JSON Lines text, header first. */
-export async function* exportLines(sql: Sql, scope: ExportScope = {}): AsyncGenerator<string> {
+export async function* exportLines(kysely: Kysely<Database>, scope: ExportScope = {}): AsyncGenerator<string> {
   yield `${JSON.stringify(EXPORT_HEADER)}\n`;
-  for await (const record of exportRecords(sql, scope)) yield `${JSON.stringify(record)}\n`;
+  for await (const record of exportRecords(kysely, scope)) yield `${JSON.stringify(record)}\n`;
 }
 
 const fence = (value: unknown) => `\n\`\`\`json\n${JSON.stringify(value, null, 2)}\n\`\`\`\n`;

@@ -1,4 +1,6 @@
-import type { Sql } from './db.ts';
+import type { Database } from '@threadstore/shared/server';
+import type { Kysely } from 'kysely';
+import { inTransaction } from './db.ts';
 import { InvalidRecord, type SourceItem, type TransferRecord } from './records.ts';
 import { ConflictingRecord, emptyCounts, orderByCreatedAt, prepare, type WriteCounts, writeBatch } from './writer.ts';
 
@@ -26,7 +28,7 @@ export interface ImportSummary extends WriteCounts {
  * came before it is written, so the run can be finished later) unless `skipInvalid`, which reports it instead.
  */
 export async function importRecords(
-  sql: Sql,
+  kysely: Kysely<Database>,
   source: AsyncIterable<SourceItem>,
   options: ImportOptions = {},
 ): Promise<ImportSummary> {
@@ -48,14 +50,14 @@ export async function importRecords(
     const pending = batch;
     const line = batchLine;
     batch = [];
-    writing = sql
-      .transaction((tx) => writeBatch(tx, pending, counts, { touched, exact: options.exact }))
-      .catch((error: unknown) => {
+    writing = inTransaction(kysely, (trx) => writeBatch(trx, pending, counts, { touched, exact: options.exact })).catch(
+      (error: unknown) => {
         if (error instanceof ConflictingRecord) {
           throw new InvalidRecord(line, `${error.message} (in the batch from here on)`);
         }
         throw error;
-      });
+      },
+    );
     // A failed write must not go unobserved while the next batch is read; it is thrown at the next await.
     writing.catch(() => {});
   };
@@ -88,6 +90,6 @@ export async function importRecords(
   }
   await writing;
   options.onProgress?.({ records, line: -1 });
-  const reordered = options.orderByTime ? await orderByCreatedAt(sql, [...touched]) : 0;
+  const reordered = options.orderByTime ? await orderByCreatedAt(kysely, [...touched]) : 0;
   return { ...counts, records, skipped, reordered };
 }

@@ -1,7 +1,6 @@
-export { emSql, type Sql } from './db.ts';
 export { conversationMarkdown, EXPORT_HEADER, type ExportScope, exportLines, exportRecords } from './export.ts';
 export { type ImportOptions, type ImportSummary, importRecords } from './import.ts';
-export { pgSql } from './pg.ts';
+export { type TransferDatabase, transferDatabase } from './pool.ts';
 export { InvalidRecord, type SourceItem, type TransferRecord } from './records.ts';
 export { chatgptFile, chatgptSource } from './sources/chatgpt.ts';
 export { langchainSource } from './sources/langchain.ts';

@@ -8,9 +8,8 @@ import { readUIMessageStream, type UIMessage, type UIMessageChunk, validateUIMes
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callerFor } from '../testing.ts';
-import type { Sql } from './db.ts';
 import { importRecords } from './import.ts';
-import { pgSql } from './pg.ts';
+import { type TransferDatabase, transferDatabase } from './pool.ts';
 import { chatgptFile, chatgptSource } from './sources/chatgpt.ts';
 import { langchainSource } from './sources/langchain.ts';
 import { uiMessagesSource } from './sources/uimessages.ts';
@@ -18,16 +17,13 @@ import { uiMessagesSource } from './sources/uimessages.ts';
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 
 let db: TestDatabase;
-let client: pg.Client;
-let sql: Sql;
+let store: TransferDatabase;
 beforeAll(async () => {
   db = await createTestDatabase();
-  client = new pg.Client({ connectionString: db.url });
-  await client.connect();
-  sql = pgSql(client);
+  store = transferDatabase(db.url);
 });
 afterAll(async () => {
-  await client.end();
+  await store.destroy();
   await db.drop();
 });
 
@@ -74,9 +70,9 @@ describe('import uimessages', () => {
       (async function* () {
         for (let at = 0; at < file.length; at += 7) yield file.slice(at, at + 7);
       })();
-    const summary = await importRecords(sql, uiMessagesSource(pieces(), 'ui-user'));
+    const summary = await importRecords(store, uiMessagesSource(pieces(), 'ui-user'));
     expect(summary).toMatchObject({ messages: 2, conversations: 1 });
-    const again = await importRecords(sql, uiMessagesSource(pieces(), 'ui-user'));
+    const again = await importRecords(store, uiMessagesSource(pieces(), 'ui-user'));
     expect(again).toMatchObject({ messages: 0, existing: 2 });
     const { items } = await callerFor(db.orm, 'ui-user').message.list({ conversationId: 'chatK3y9xQ', limit: 10 });
     expect(items.map((m) => m.id)).toEqual(['uMsg1a2b3c', 'aMsg2x7Kq9']);
@@ -97,10 +93,10 @@ describe('import uimessages', () => {
       null,
       1,
     );
-    await expect(importRecords(sql, uiMessagesSource(text(plain), 'ui-user'))).rejects.toThrow(/--conversation/);
-    const bad = await importRecords(sql, uiMessagesSource(text(plain), 'ui-user', 'chatA'), { skipInvalid: true });
+    await expect(importRecords(store, uiMessagesSource(text(plain), 'ui-user'))).rejects.toThrow(/--conversation/);
+    const bad = await importRecords(store, uiMessagesSource(text(plain), 'ui-user', 'chatA'), { skipInvalid: true });
     expect(bad.skipped).toEqual([{ line: 7, reason: 'role: "robot" is not one of user, assistant, system, tool' }]);
-    await expect(importRecords(sql, uiMessagesSource(text('{"chatB": 5}'), 'ui-user'))).rejects.toThrow(
+    await expect(importRecords(store, uiMessagesSource(text('{"chatB": 5}'), 'ui-user'))).rejects.toThrow(
       'expected { "chat id": [ … ], … } but found "5"',
     );
   });
@@ -119,7 +115,7 @@ describe('import langchain', () => {
     } finally {
       await pool.end();
     }
-    const run = () => importRecords(sql, langchainSource(db.url, 'lc_history', 'lc-user'));
+    const run = () => importRecords(store, langchainSource(db.url, 'lc_history', 'lc-user'));
     expect(await run()).toMatchObject({ messages: 4, conversations: 2 });
     expect(await run()).toMatchObject({ messages: 0, existing: 4 });
     const lc = callerFor(db.orm, 'lc-user');
@@ -130,7 +126,7 @@ describe('import langchain', () => {
       ['assistant', 'Range, charging and running costs.'],
     ]);
     expect(items[1]?.metadata).toMatchObject({ langchain: { sessionId: 'lc-session-1', type: 'human' } });
-    await expect(importRecords(sql, langchainSource(db.url, 'no_such_table', 'lc-user'))).rejects.toThrow(
+    await expect(importRecords(store, langchainSource(db.url, 'no_such_table', 'lc-user'))).rejects.toThrow(
       /cannot read table no_such_table/,
     );
   });
@@ -139,7 +135,7 @@ describe('import langchain', () => {
 describe('import chatgpt', () => {
   it('imports the current branch as messages, other branches in metadata, from the JSON and from the zip', async () => {
     const summary = await importRecords(
-      sql,
+      store,
       chatgptSource(await chatgptFile(fixture('chatgpt-conversations.json')), 'gpt-user'),
     );
     expect(summary).toMatchObject({ conversations: 1, messages: 2 });
@@ -161,7 +157,7 @@ describe('import chatgpt', () => {
     ]);
     // The same conversations.json inside an export zip (beside chat.html, as ChatGPT sends it).
     const zip = fixture('chatgpt-export.zip');
-    const zipped = await importRecords(sql, chatgptSource(await chatgptFile(zip), 'gpt-user'));
+    const zipped = await importRecords(store, chatgptSource(await chatgptFile(zip), 'gpt-user'));
     expect(zipped).toMatchObject({ conversations: 0, messages: 0, existing: 3 });
   });
 });

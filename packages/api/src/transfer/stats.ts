@@ -1,4 +1,5 @@
-import type { Sql } from './db.ts';
+import type { Database } from '@threadstore/shared/server';
+import type { Kysely } from 'kysely';
 
 export interface ExportStats {
   users: number;
@@ -9,21 +10,33 @@ export interface ExportStats {
 }
 
 /** Row counts of the store (or of one user's part of it). */
-export async function storeStats(sql: Sql, userId?: string): Promise<ExportStats> {
-  const mine = userId === undefined ? 'true' : 'user_id = ?';
-  const [row] = await sql.query<Record<keyof ExportStats, string>>(
-    `select (select count(distinct user_id) from conversations where ${mine}) as users,
-            (select count(*) from conversations where ${mine}) as conversations,
-            (select coalesce(sum(message_count), 0) from conversations where ${mine}) as messages,
-            (select count(*) from contexts where ${mine}) as contexts,
-            (select count(*) from notes where ${mine}) as notes`,
-    userId === undefined ? [] : Array(5).fill(userId),
-  );
+export async function storeStats(kysely: Kysely<Database>, userId?: string): Promise<ExportStats> {
+  const mine = (table: 'conversations' | 'contexts' | 'notes') =>
+    kysely.selectFrom(table).$if(userId !== undefined, (qb) => qb.where('user_id', '=', userId as string));
+  const row = await kysely
+    .selectNoFrom([
+      mine('conversations')
+        .select((eb) => eb.fn.count('user_id').distinct().as('n'))
+        .as('users'),
+      mine('conversations')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .as('conversations'),
+      mine('conversations')
+        .select((eb) => eb.fn.coalesce(eb.fn.sum('message_count'), eb.lit(0)).as('n'))
+        .as('messages'),
+      mine('contexts')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .as('contexts'),
+      mine('notes')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .as('notes'),
+    ])
+    .executeTakeFirstOrThrow();
   return {
-    users: Number(row?.users),
-    conversations: Number(row?.conversations),
-    messages: Number(row?.messages),
-    contexts: Number(row?.contexts),
-    notes: Number(row?.notes),
+    users: Number(row.users),
+    conversations: Number(row.conversations),
+    messages: Number(row.messages),
+    contexts: Number(row.contexts),
+    notes: Number(row.notes),
   };
 }

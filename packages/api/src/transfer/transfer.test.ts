@@ -1,12 +1,10 @@
 import { fileURLToPath } from 'node:url';
 import { createTestDatabase, type TestDatabase } from '@threadstore/shared/testing';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callerFor } from '../testing.ts';
-import type { Sql } from './db.ts';
 import { exportLines } from './export.ts';
 import { importRecords } from './import.ts';
-import { pgSql } from './pg.ts';
+import { type TransferDatabase, transferDatabase } from './pool.ts';
 import { InvalidRecord } from './records.ts';
 import { supabaseSource } from './sources/supabase.ts';
 import { threadstoreSource } from './sources/threadstore.ts';
@@ -15,16 +13,13 @@ const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, im
 const SESSION = '44ec8eb6-8504-4d50-a924-2cf3636cd604';
 
 let db: TestDatabase;
-let client: pg.Client;
-let sql: Sql;
+let store: TransferDatabase;
 beforeAll(async () => {
   db = await createTestDatabase();
-  client = new pg.Client({ connectionString: db.url });
-  await client.connect();
-  sql = pgSql(client);
+  store = transferDatabase(db.url);
 });
 afterAll(async () => {
-  await client.end();
+  await store.destroy();
   await db.drop();
 });
 
@@ -37,7 +32,7 @@ async function collect(lines: AsyncIterable<string>): Promise<string> {
 describe('import supabase', () => {
   it('imports the seed-shaped chat_messages CSV: tool parts in order, metadata kept, time order', async () => {
     const summary = await importRecords(
-      sql,
+      store,
       supabaseSource(fixture('chat_messages_rows.csv'), 'chat_messages', 'u-seed'),
       {
         orderByTime: true,
@@ -80,9 +75,9 @@ describe('import supabase', () => {
   });
 
   it('imports the same file again without changes, and the JSON form finds the same rows', async () => {
-    const before = await collect(exportLines(sql, { userId: 'u-seed' }));
+    const before = await collect(exportLines(store, { userId: 'u-seed' }));
     const again = await importRecords(
-      sql,
+      store,
       supabaseSource(fixture('chat_messages_rows.csv'), 'chat_messages', 'u-seed'),
       {
         orderByTime: true,
@@ -90,16 +85,16 @@ describe('import supabase', () => {
     );
     expect(again).toMatchObject({ messages: 0, conversations: 0, existing: 4, reordered: 0 });
     const json = await importRecords(
-      sql,
+      store,
       supabaseSource(fixture('chat_messages_rows.json'), 'chat_messages', 'u-seed'),
     );
     expect(json).toMatchObject({ messages: 0, existing: 4 });
-    expect(await collect(exportLines(sql, { userId: 'u-seed' }))).toBe(before);
+    expect(await collect(exportLines(store, { userId: 'u-seed' }))).toBe(before);
   });
 
   it('imports contexts and notes into the same session', async () => {
-    const contexts = await importRecords(sql, supabaseSource(fixture('contexts_rows.csv'), 'contexts', 'u-seed'));
-    const notes = await importRecords(sql, supabaseSource(fixture('notes_rows.csv'), 'notes', 'u-seed'));
+    const contexts = await importRecords(store, supabaseSource(fixture('contexts_rows.csv'), 'contexts', 'u-seed'));
+    const notes = await importRecords(store, supabaseSource(fixture('notes_rows.csv'), 'notes', 'u-seed'));
     expect([contexts.contexts, notes.notes]).toEqual([1, 1]);
     const alice = callerFor(db.orm, 'u-seed');
     expect(await alice.context.get({ sessionId: SESSION, action: 'nova3_profile' })).toMatchObject({
@@ -117,7 +112,7 @@ describe('import supabase', () => {
     `${id},${fields.project ?? crypto.randomUUID()},${fields.role ?? 'user'},hi,${fields.tools ?? '[]'},[],[],,${fields.at ?? '2025-07-21 07:05:01+00'}`;
   const run = (text: string, skipInvalid = false) =>
     importRecords(
-      sql,
+      store,
       supabaseSource(
         (async function* () {
           yield text;
@@ -164,7 +159,7 @@ describe('import supabase', () => {
     // The first run dies at line 5 (a bad row): the two batches before it are written.
     await expect(run(csv(...rows.slice(0, 3), row('bad!'), ...rows.slice(3)))).rejects.toThrow(InvalidRecord);
     const resumed = await importRecords(
-      sql,
+      store,
       supabaseSource(
         (async function* () {
           yield csv(...rows);
@@ -186,7 +181,7 @@ describe('import supabase', () => {
 describe('threadstore export', () => {
   it('narrows to one user, one conversation, or conversations active since a time', async () => {
     const types = async (scope: Parameters<typeof exportLines>[1]) =>
-      (await collect(exportLines(sql, scope)))
+      (await collect(exportLines(store, scope)))
         .trim()
         .split('\n')
         .map((line) => (JSON.parse(line) as { type: string }).type);
@@ -206,12 +201,10 @@ describe('threadstore export', () => {
   });
 
   it('import → export → import → export gives the same bytes, and a second import changes nothing', async () => {
-    const first = await collect(exportLines(sql));
+    const first = await collect(exportLines(store));
     const other = await createTestDatabase();
-    const otherClient = new pg.Client({ connectionString: other.url });
-    await otherClient.connect();
+    const target = transferDatabase(other.url);
     try {
-      const target = pgSql(otherClient);
       const source = () =>
         (async function* () {
           yield first;
@@ -224,7 +217,7 @@ describe('threadstore export', () => {
       expect(again).toMatchObject({ conversations: 0, messages: 0, contexts: 0, notes: 0 });
       expect(await collect(exportLines(target))).toBe(first);
     } finally {
-      await otherClient.end();
+      await target.destroy();
       await other.drop();
     }
   });

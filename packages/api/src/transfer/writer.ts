@@ -1,12 +1,78 @@
 import { isUuid, messageSearchDocument, titleSearchDocument } from '@threadstore/shared';
+import type { Database } from '@threadstore/shared/server';
+import { type Kysely, sql } from 'kysely';
 import { titleFromText } from '../services/conversations.ts';
-import type { Sql } from './db.ts';
+import { inTransaction, textArray, uuidArray } from './db.ts';
 import type { ContextRecord, ConversationRecord, MessageRecord, NoteRecord, TransferRecord } from './records.ts';
 
 // Bulk loading is PostgreSQL's job: each batch is a few multi-row `insert … select from jsonb_to_recordset($1)`
-// statements written by hand, one JSON parameter per statement (never values spliced into the SQL), in one
-// transaction. `on conflict do nothing` on the rows' own ids makes a second run of the same input a no-op, so an
-// interrupted import is finished by running it again.
+// statements written as SQL (Kysely's builder would send every value of every row as a parameter of its own),
+// one JSON parameter per statement, never values spliced into the SQL, in one transaction; their column lists
+// come from the entity-checked arrays below. `on conflict do nothing` on the rows' own ids makes a second run of
+// the same input a no-op, so an interrupted import is finished by running it again. Lookups are typed queries.
+
+const CONVERSATION_COLUMNS = [
+  'uuid',
+  'client_id',
+  'user_id',
+  'title',
+  'created_at',
+  'updated_at',
+  'metadata',
+  'pinned',
+  'archived_at',
+  'deleted_at',
+  'tags',
+  'version',
+  'last_message_at',
+  'message_seq',
+  'search',
+] as const satisfies readonly (keyof Database['conversations'])[];
+
+const MESSAGE_COLUMNS = [
+  'uuid',
+  'client_id',
+  'conversation_uuid',
+  'role',
+  'content',
+  'parts',
+  'attachments',
+  'metadata',
+  'status',
+  'seq',
+  'created_at',
+  'updated_at',
+  'search',
+] as const satisfies readonly (keyof Database['messages'])[];
+
+const CONTEXT_COLUMNS = [
+  'id',
+  'user_id',
+  'session_id',
+  'action',
+  'context_data',
+  'metadata',
+  'created_at',
+  'updated_at',
+  'version',
+] as const satisfies readonly (keyof Database['contexts'])[];
+
+const NOTE_COLUMNS = [
+  'id',
+  'user_id',
+  'session_id',
+  'action',
+  'name',
+  'context',
+  'select_status',
+  'metadata',
+  'created_at',
+  'updated_at',
+  'version',
+] as const satisfies readonly (keyof Database['notes'])[];
+
+const columnList = (names: readonly string[], alias?: string) =>
+  sql.join(names.map((name) => sql.ref(alias ? `${alias}.${name}` : name)));
 
 export interface WriteCounts {
   conversations: number;
@@ -42,7 +108,7 @@ const split = (id: string) => (isUuid(id) ? { uuid: id, client_id: null } : { uu
 
 /** The conversations these records name, made when missing (a message's implied conversation has no row of its own). */
 async function ensureConversations(
-  sql: Sql,
+  kysely: Kysely<Database>,
   explicit: ConversationRecord[],
   implied: Map<string, Key & { createdAt: string; updatedAt: string; title: string | null }>,
   counts: WriteCounts,
@@ -74,32 +140,40 @@ async function ensureConversations(
     })),
   ];
   if (rows.length === 0) return new Map();
-  const inserted = await sql.query<{ id: string; userId: string }>(
-    `insert into conversations (uuid, client_id, user_id, title, created_at, updated_at, metadata, pinned, archived_at,
-                                deleted_at, tags, version, last_message_at, message_seq, search)
-     select coalesce(r.uuid, gen_random_uuid()), r.client_id, r.user_id, r.title, r.created_at, r.updated_at, r.metadata,
-            coalesce(r.pinned, false), r.archived_at, r.deleted_at, coalesce(r.tags, '{}'), coalesce(r.version, 1),
-            r.last_message_at, coalesce(r.message_seq, 0), r.search::tsvector
-       from jsonb_to_recordset(?::jsonb) as r(uuid uuid, client_id text, user_id text, title text, created_at timestamptz,
-            updated_at timestamptz, metadata jsonb, pinned boolean, archived_at timestamptz, deleted_at timestamptz,
-            tags text[], version int, last_message_at timestamptz, message_seq bigint, search text)
-     on conflict do nothing returning coalesce(client_id, uuid::text) as id, user_id as "userId"`,
-    [json(rows)],
-  );
+  // Bulk load: one statement, one parameter for the batch (see the top of this file).
+  const { rows: inserted } = await sql<{ id: string; user_id: string }>`
+    insert into conversations (${columnList(CONVERSATION_COLUMNS)})
+    select coalesce(r.uuid, gen_random_uuid()), r.client_id, r.user_id, r.title, r.created_at, r.updated_at, r.metadata,
+           coalesce(r.pinned, false), r.archived_at, r.deleted_at, coalesce(r.tags, '{}'), coalesce(r.version, 1),
+           r.last_message_at, coalesce(r.message_seq, 0), r.search::tsvector
+      from jsonb_to_recordset(${json(rows)}::jsonb) as r(uuid uuid, client_id text, user_id text, title text,
+           created_at timestamptz, updated_at timestamptz, metadata jsonb, pinned boolean, archived_at timestamptz,
+           deleted_at timestamptz, tags text[], version int, last_message_at timestamptz, message_seq bigint, search text)
+    on conflict do nothing returning coalesce(client_id, uuid::text) as id, user_id`.execute(kysely);
   counts.conversations += inserted.length;
-  const made = new Set(inserted.map((row) => keyOf(row.id, row.userId)));
+  const made = new Set(inserted.map((row) => keyOf(row.id, row.user_id)));
   counts.existing += explicit.filter((c) => !made.has(keyOf(c.id, c.userId))).length;
-  const keys = rows.map((row) => ({ id: row.uuid ?? row.client_id, user_id: row.user_id }));
-  const found = await sql.query<{ uuid: string; id: string; userId: string }>(
-    `select c.uuid, c.uuid::text as id, c.user_id as "userId" from conversations c
-      where c.uuid in (select value::uuid from jsonb_array_elements_text(?::jsonb))
-     union all
-     select c.uuid, c.client_id, c.user_id from conversations c
-       join jsonb_to_recordset(?::jsonb) as k(id text, user_id text) on c.client_id = k.id and c.user_id = k.user_id`,
-    [json(keys.filter((k) => isUuid(k.id)).map((k) => k.id)), json(keys.filter((k) => !isUuid(k.id)))],
-  );
+  const keys = rows.map((row) => ({ id: (row.uuid ?? row.client_id) as string, user_id: row.user_id }));
+  const named = keys.filter((k) => !isUuid(k.id));
+  // Client ids are unique per user: rows of other pairs that match both lists are never asked for below.
+  const found = await kysely
+    .selectFrom('conversations')
+    .select(['uuid', 'client_id', 'user_id'])
+    .where((eb) =>
+      eb.or([
+        eb('uuid', '=', eb.fn.any(uuidArray(keys.filter((k) => isUuid(k.id)).map((k) => k.id)))),
+        eb.and([
+          eb('client_id', '=', eb.fn.any(textArray(named.map((k) => k.id)))),
+          eb('user_id', '=', eb.fn.any(textArray([...new Set(named.map((k) => k.user_id))]))),
+        ]),
+      ]),
+    )
+    .execute();
   const uuids = new Map<string, string>();
-  for (const row of found) uuids.set(keyOf(row.id, row.userId), row.uuid);
+  for (const row of found) {
+    uuids.set(keyOf(row.uuid, row.user_id), row.uuid);
+    if (row.client_id !== null) uuids.set(keyOf(row.client_id, row.user_id), row.uuid);
+  }
   for (const key of keys) {
     if (!uuids.has(keyOf(key.id, key.user_id))) {
       throw new ConflictingRecord(`conversation ${key.id} belongs to another user`);
@@ -117,7 +191,7 @@ interface BatchOptions {
 
 /** Writes one batch in the caller's transaction; records refer to conversations in this batch or stored ones. */
 export async function writeBatch(
-  sql: Sql,
+  kysely: Kysely<Database>,
   records: readonly TransferRecord[],
   counts: WriteCounts,
   options: BatchOptions = {},
@@ -141,72 +215,67 @@ export async function writeBatch(
       seen.title ??= title;
     }
   }
-  const conversations = await ensureConversations(sql, explicit, implied, counts);
+  const conversations = await ensureConversations(kysely, explicit, implied, counts);
   const uuidOf = (id: string, userId: string) => conversations.get(keyOf(id, userId)) as string;
 
   const messages = records.filter((r): r is MessageRecord => r.type === 'message');
-  if (messages.length > 0) await writeMessages(sql, messages, uuidOf, implied, counts, options);
+  if (messages.length > 0) await writeMessages(kysely, messages, uuidOf, implied, counts, options);
   const contexts = records.filter((r): r is ContextRecord => r.type === 'context');
   if (contexts.length > 0) {
-    const inserted = await sql.query(
-      `insert into contexts (id, user_id, session_id, action, context_data, metadata, created_at, updated_at, version)
-       select r.id, r.user_id, r.session_id, r.action, r.context_data, r.metadata, r.created_at, r.updated_at, r.version
-         from jsonb_to_recordset(?::jsonb) as r(id uuid, user_id text, session_id uuid, action text, context_data jsonb,
-              metadata jsonb, created_at timestamptz, updated_at timestamptz, version int)
-       on conflict do nothing returning id`,
-      [
-        json(
-          contexts.map((c) => ({
-            id: c.id,
-            user_id: c.userId,
-            session_id: uuidOf(c.sessionId, c.userId),
-            action: c.action,
-            context_data: c.contextData,
-            metadata: c.metadata,
-            created_at: c.createdAt,
-            updated_at: c.updatedAt,
-            version: c.version,
-          })),
-        ),
-      ],
+    const batch = json(
+      contexts.map((c) => ({
+        id: c.id,
+        user_id: c.userId,
+        session_id: uuidOf(c.sessionId, c.userId),
+        action: c.action,
+        context_data: c.contextData,
+        metadata: c.metadata,
+        created_at: c.createdAt,
+        updated_at: c.updatedAt,
+        version: c.version,
+      })),
     );
+    // Bulk load: one statement, one parameter for the batch.
+    const { rows: inserted } = await sql`
+      insert into contexts (${columnList(CONTEXT_COLUMNS)})
+      select ${columnList(CONTEXT_COLUMNS, 'r')}
+        from jsonb_to_recordset(${batch}::jsonb) as r(id uuid, user_id text, session_id uuid, action text,
+             context_data jsonb, metadata jsonb, created_at timestamptz, updated_at timestamptz, version int)
+      on conflict do nothing returning id`.execute(kysely);
     counts.contexts += inserted.length;
     counts.existing += contexts.length - inserted.length;
   }
   const notes = records.filter((r): r is NoteRecord => r.type === 'note');
   if (notes.length > 0) {
-    const inserted = await sql.query(
-      `insert into notes (id, user_id, session_id, action, name, context, select_status, metadata, created_at, updated_at, version)
-       select r.id, r.user_id, r.session_id, r.action, r.name, r.context, r.select_status, r.metadata, r.created_at,
-              r.updated_at, r.version
-         from jsonb_to_recordset(?::jsonb) as r(id uuid, user_id text, session_id uuid, action text, name text,
-              context text, select_status int, metadata jsonb, created_at timestamptz, updated_at timestamptz, version int)
-       on conflict do nothing returning id`,
-      [
-        json(
-          notes.map((n) => ({
-            id: n.id,
-            user_id: n.userId,
-            session_id: uuidOf(n.sessionId, n.userId),
-            action: n.action,
-            name: n.name,
-            context: n.context,
-            select_status: n.selectStatus,
-            metadata: n.metadata,
-            created_at: n.createdAt,
-            updated_at: n.updatedAt,
-            version: n.version,
-          })),
-        ),
-      ],
+    const batch = json(
+      notes.map((n) => ({
+        id: n.id,
+        user_id: n.userId,
+        session_id: uuidOf(n.sessionId, n.userId),
+        action: n.action,
+        name: n.name,
+        context: n.context,
+        select_status: n.selectStatus,
+        metadata: n.metadata,
+        created_at: n.createdAt,
+        updated_at: n.updatedAt,
+        version: n.version,
+      })),
     );
+    // Bulk load: one statement, one parameter for the batch.
+    const { rows: inserted } = await sql`
+      insert into notes (${columnList(NOTE_COLUMNS)})
+      select ${columnList(NOTE_COLUMNS, 'r')}
+        from jsonb_to_recordset(${batch}::jsonb) as r(id uuid, user_id text, session_id uuid, action text, name text,
+             context text, select_status int, metadata jsonb, created_at timestamptz, updated_at timestamptz, version int)
+      on conflict do nothing returning id`.execute(kysely);
     counts.notes += inserted.length;
     counts.existing += notes.length - inserted.length;
   }
 }
 
 async function writeMessages(
-  sql: Sql,
+  kysely: Kysely<Database>,
   messages: MessageRecord[],
   uuidOf: (id: string, userId: string) => string,
   implied: Map<string, Key & { title: string | null }>,
@@ -220,11 +289,13 @@ async function writeMessages(
   }
   const targets = [...new Set(messages.map((m) => uuidOf(m.conversationId, m.userId)))];
   // The conversations' rows are locked while their next positions are handed out, as appends do.
-  const locked = await sql.query<{ uuid: string; seq: string }>(
-    `select uuid, message_seq as seq from conversations
-      where uuid in (select value::uuid from jsonb_array_elements_text(?::jsonb)) order by uuid for update`,
-    [json(targets)],
-  );
+  const locked = await kysely
+    .selectFrom('conversations')
+    .select(['uuid', 'message_seq as seq'])
+    .where((eb) => eb('uuid', '=', eb.fn.any(uuidArray(targets))))
+    .orderBy('uuid')
+    .forUpdate()
+    .execute();
   const next = new Map(locked.map((row) => [row.uuid, Number(row.seq)]));
   const rows = messages.map((m) => {
     const conversation = uuidOf(m.conversationId, m.userId);
@@ -250,37 +321,43 @@ async function writeMessages(
       search: searchDocuments.get(m) ?? messageSearchDocument(m),
     };
   });
-  const inserted = await sql.query<{ key: string; conversation: string; seq: string; createdAt: string }>(
-    `insert into messages (uuid, client_id, conversation_uuid, role, content, parts, attachments, metadata, status, seq,
-                           created_at, updated_at, search)
-     select coalesce(r.uuid, gen_random_uuid()), r.client_id, r.conversation_uuid, r.role, r.content, r.parts,
-            r.attachments, r.metadata, r.status, r.seq, r.created_at, r.updated_at, r.search::tsvector
-       from jsonb_to_recordset(?::jsonb) as r(uuid uuid, client_id text, conversation_uuid uuid, role text, content text,
-            parts jsonb, attachments jsonb, metadata jsonb, status text, seq bigint, created_at timestamptz,
-            updated_at timestamptz, search text)
-     on conflict do nothing
-     returning coalesce(client_id, uuid::text) as key, conversation_uuid as conversation, seq, created_at as "createdAt"`,
-    [json(rows)],
+  // Bulk load: one statement, one parameter for the batch.
+  const { rows: inserted } = await sql<{ key: string; conversation: string; seq: string; created_at: string }>`
+    insert into messages (${columnList(MESSAGE_COLUMNS)})
+    select coalesce(r.uuid, gen_random_uuid()), r.client_id, r.conversation_uuid, r.role, r.content, r.parts,
+           r.attachments, r.metadata, r.status, r.seq, r.created_at, r.updated_at, r.search::tsvector
+      from jsonb_to_recordset(${json(rows)}::jsonb) as r(uuid uuid, client_id text, conversation_uuid uuid, role text,
+           content text, parts jsonb, attachments jsonb, metadata jsonb, status text, seq bigint, created_at timestamptz,
+           updated_at timestamptz, search text)
+    on conflict do nothing
+    returning coalesce(client_id, uuid::text) as key, conversation_uuid as conversation, seq, created_at`.execute(
+    kysely,
   );
   counts.messages += inserted.length;
   if (inserted.length < rows.length) {
     // Skipped rows must be this very message already stored, not another one holding its id or position.
     const written = new Set(inserted.map((row) => row.key));
     const skipped = rows.filter((row) => !written.has(row.key));
-    const clashes = await sql.query<{ key: string }>(
-      `select r.key from jsonb_to_recordset(?::jsonb) as r(key text, uuid uuid, client_id text, conversation_uuid uuid)
-        where not exists (select 1 from messages m where m.conversation_uuid = r.conversation_uuid
-                             and (m.uuid = r.uuid or m.client_id = r.client_id))`,
-      [
-        json(
-          skipped.map(({ key, uuid, client_id, conversation_uuid }) => ({ key, uuid, client_id, conversation_uuid })),
+    const stored = await kysely
+      .selectFrom('messages')
+      .select(['uuid', 'client_id', 'conversation_uuid'])
+      .where((eb) =>
+        eb.or([
+          eb('uuid', '=', eb.fn.any(uuidArray(skipped.flatMap((row) => row.uuid ?? [])))),
+          eb('client_id', '=', eb.fn.any(textArray(skipped.flatMap((row) => row.client_id ?? [])))),
+        ]),
+      )
+      .execute();
+    const clash = skipped.find(
+      (row) =>
+        !stored.some(
+          (m) =>
+            m.conversation_uuid === row.conversation_uuid &&
+            ((row.uuid !== null && m.uuid === row.uuid) || (row.client_id !== null && m.client_id === row.client_id)),
         ),
-      ],
     );
-    if (clashes.length > 0) {
-      throw new ConflictingRecord(
-        `message ${clashes[0]?.key}: its id or position is taken by another message of the store`,
-      );
+    if (clash) {
+      throw new ConflictingRecord(`message ${clash.key}: its id or position is taken by another message of the store`);
     }
     counts.existing += skipped.length;
   }
@@ -295,54 +372,78 @@ async function writeMessages(
     const change = changes.get(row.conversation) as { count: number; seq: number; last: string | null };
     change.seq = Math.max(change.seq, Number(row.seq));
     change.count += 1;
-    const at = new Date(row.createdAt).toISOString();
+    const at = new Date(row.created_at).toISOString();
     if (change.last === null || at > change.last) change.last = at;
   }
   const impliedUuids = new Set([...implied.values()].map((c) => uuidOf(c.id, c.userId)));
-  await sql.query(
-    `update conversations c set message_seq = greatest(c.message_seq, r.seq), message_count = c.message_count + r.count,
-            last_message_at = greatest(c.last_message_at, r.last),
-            updated_at = case when r.implied then greatest(c.updated_at, r.last) else c.updated_at end
-       from jsonb_to_recordset(?::jsonb) as r(uuid uuid, seq bigint, count int, last timestamptz, implied boolean)
-      where c.uuid = r.uuid`,
-    [
-      json(
-        [...changes].map(([uuid, change]) => ({ uuid, ...change, implied: !options.exact && impliedUuids.has(uuid) })),
-      ),
-    ],
+  const updates = json(
+    [...changes].map(([uuid, change]) => ({ uuid, ...change, implied: !options.exact && impliedUuids.has(uuid) })),
   );
+  // Bulk update: every conversation of the batch moves in one statement, from one parameter.
+  await sql`
+    update conversations c set message_seq = greatest(c.message_seq, r.seq), message_count = c.message_count + r.count,
+           last_message_at = greatest(c.last_message_at, r.last),
+           updated_at = case when r.implied then greatest(c.updated_at, r.last) else c.updated_at end
+      from jsonb_to_recordset(${updates}::jsonb) as r(uuid uuid, seq bigint, count int, last timestamptz, implied boolean)
+     where c.uuid = r.uuid`.execute(kysely);
 }
 
 /**
  * Puts the messages of these conversations in `created_at` order (ties keep the order they were given), for
  * sources whose rows carry their time but may come in any order. Conversations already in order are not touched.
  */
-export async function orderByCreatedAt(sql: Sql, conversations: readonly string[]): Promise<number> {
+export async function orderByCreatedAt(kysely: Kysely<Database>, conversations: readonly string[]): Promise<number> {
   let reordered = 0;
   for (let start = 0; start < conversations.length; start += 1000) {
-    const chunk = json(conversations.slice(start, start + 1000));
-    await sql.transaction(async (tx) => {
-      const out = await tx.query<{ uuid: string }>(
-        `select distinct conversation_uuid as uuid from (
-           select conversation_uuid, created_at < lag(created_at) over (partition by conversation_uuid order by seq) as back
-             from messages where conversation_uuid in (select value::uuid from jsonb_array_elements_text(?::jsonb))) m
-          where back`,
-        [chunk],
-      );
+    const chunk = conversations.slice(start, start + 1000);
+    await inTransaction(kysely, async (trx) => {
+      const out = await trx
+        .selectFrom((eb) =>
+          eb
+            .selectFrom('messages')
+            .select((m) => [
+              'conversation_uuid',
+              m(
+                'created_at',
+                '<',
+                m.fn
+                  .agg<string>('lag', ['created_at'])
+                  .over((ob) => ob.partitionBy('conversation_uuid').orderBy('seq')),
+              ).as('back'),
+            ])
+            .where((m) => m('conversation_uuid', '=', m.fn.any(uuidArray(chunk))))
+            .as('m'),
+        )
+        .select('m.conversation_uuid as uuid')
+        .distinct()
+        .where('m.back', '=', true)
+        .execute();
       if (out.length === 0) return;
-      const list = json(out.map((row) => row.uuid));
+      const list = out.map((row) => row.uuid);
       // Two steps, because (conversation_uuid, seq) stays unique at every row.
-      await tx.query(
-        `update messages set seq = -seq where conversation_uuid in (select value::uuid from jsonb_array_elements_text(?::jsonb))`,
-        [list],
-      );
-      await tx.query(
-        `update messages m set seq = o.n from (
-           select id, row_number() over (partition by conversation_uuid order by created_at, -seq) as n from messages
-            where conversation_uuid in (select value::uuid from jsonb_array_elements_text(?::jsonb))) o
-          where m.id = o.id`,
-        [list],
-      );
+      await trx
+        .updateTable('messages')
+        .set((eb) => ({ seq: eb.neg('seq') }))
+        .where((eb) => eb('conversation_uuid', '=', eb.fn.any(uuidArray(list))))
+        .execute();
+      await trx
+        .updateTable('messages as m')
+        .from((eb) =>
+          eb
+            .selectFrom('messages')
+            .select((o) => [
+              'id',
+              o.fn
+                .agg<string>('row_number')
+                .over((ob) => ob.partitionBy('conversation_uuid').orderBy('created_at').orderBy(o.neg('seq')))
+                .as('n'),
+            ])
+            .where((o) => o('conversation_uuid', '=', o.fn.any(uuidArray(list))))
+            .as('o'),
+        )
+        .set((eb) => ({ seq: eb.ref('o.n') }))
+        .whereRef('m.id', '=', 'o.id')
+        .execute();
       reordered += out.length;
     });
   }

@@ -29,6 +29,8 @@ export async function* langchainSource(
     throw new InvalidRecord(0, `cannot reach the LangChain database: ${(error as Error).message}`);
   }
   try {
+    // LangChain's table, not our schema (no `Database` type covers it): a parameterised query through pg itself,
+    // the table's name quoted by pg as an identifier, since a parameter cannot name a table.
     const name = pg.escapeIdentifier(table);
     for (let after = 0; ; ) {
       let rows: { id: number; session_id: string; message: Record<string, unknown> }[];
