@@ -6,7 +6,7 @@ import { isUuid } from '@threadstore/shared';
 import { loadEnv, migrateUp } from '@threadstore/shared/server';
 import { Command } from 'commander';
 import { openDatabase } from '../database.ts';
-import { withDatabase } from './database.ts';
+import { whyUnreachable, withDatabase } from './database.ts';
 import { CliError, EXIT } from './exit-codes.ts';
 import type { Output } from './output.ts';
 
@@ -138,13 +138,9 @@ async function diagnose(): Promise<Check[]> {
     return checks;
   }
   try {
-    const connection = await database.orm.em
-      .getConnection()
-      .execute('select 1')
-      .then(() => ({ ok: true, reason: '' }))
-      .catch((error: Error) => ({ ok: false, reason: error.message }));
-    if (!connection.ok) {
-      checks.push({ check: 'database', ok: false, detail: `unreachable: ${connection.reason}` });
+    const unreachable = await whyUnreachable(database);
+    if (unreachable) {
+      checks.push({ check: 'database', ok: false, detail: `unreachable: ${unreachable}` });
       return checks;
     }
     const [row] = await database.orm.em.fork().execute<{ server_version: string }[]>('show server_version');

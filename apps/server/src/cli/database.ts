@@ -10,6 +10,15 @@ export interface CliDatabase {
 }
 
 /** The database (DATABASE_URL, or the embedded one), migrated unless `allowPending`; closed when `work` ends. */
+/** The ORM connects on its first query: ask now, so that "unreachable" is said as such. Undefined when reachable. */
+export function whyUnreachable(database: Database): Promise<string | undefined> {
+  return database.orm.em
+    .getConnection()
+    .execute('select 1')
+    .then(() => undefined)
+    .catch((error: Error) => error.message);
+}
+
 export async function withDatabase<T>(work: (db: CliDatabase) => Promise<T>, allowPending = false): Promise<T> {
   const env = loadEnv();
   const where = env.DATABASE_URL
@@ -23,13 +32,8 @@ export async function withDatabase<T>(work: (db: CliDatabase) => Promise<T>, all
   }
   const opened: TransferDatabase[] = [];
   try {
-    // The ORM connects on its first query: ask now, so that "unreachable" is said as such.
-    const connection = await database.orm.em
-      .getConnection()
-      .execute('select 1')
-      .then(() => ({ ok: true, reason: '' }))
-      .catch((error: Error) => ({ ok: false, reason: error.message }));
-    if (!connection.ok) throw new CliError(EXIT.databaseUnreachable, `cannot reach ${where}: ${connection.reason}`);
+    const unreachable = await whyUnreachable(database);
+    if (unreachable) throw new CliError(EXIT.databaseUnreachable, `cannot reach ${where}: ${unreachable}`);
     if (!allowPending) {
       const pending = await database.orm.migrator.getPending();
       if (pending.length > 0) {
