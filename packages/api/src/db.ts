@@ -10,6 +10,10 @@ export const db = (em: EntityManager): Kysely<Database> => em.getKysely<Database
 export const columns = <A extends string, C extends string>(alias: A, names: readonly C[]) =>
   names.map((name) => `${alias}.${name}` as `${A}.${C}`);
 
+/** A column list for hand-written SQL (`insert into t (…)`, `returning …`), from entity-checked names. */
+export const columnList = (names: readonly string[], alias?: string) =>
+  sql.join(names.map((name) => sql.ref(alias ? `${alias}.${name}` : name)));
+
 /**
  * A jsonb value. pg would send a JavaScript array as a PostgreSQL array literal, not JSON, so every jsonb
  * parameter goes as JSON text, cast.

@@ -26,7 +26,7 @@ import { type Selectable, sql } from 'kysely';
 import type { z } from 'zod';
 import { DEFAULT_LIST_LIMITS, type ListLimits } from '../context.ts';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
-import { columns, db, externalId, jsonb, requestHash, toIso } from '../db.ts';
+import { columnList, columns, db, externalId, jsonb, requestHash, toIso } from '../db.ts';
 import { asDriverException, badRequest, ConcurrentReplay, conflict, notFound } from '../errors.ts';
 import { describeIssues, zodIssues } from '../zod-issues.ts';
 import { lockConversation, titleFromText } from './conversations.ts';
@@ -184,9 +184,6 @@ const APPENDED_COLUMNS = [
   'request_hash',
   'search',
 ] as const satisfies readonly (keyof Database['messages'])[];
-
-const columnList = (names: readonly string[], alias?: string) =>
-  sql.join(names.map((name) => sql.ref(alias ? `${alias}.${name}` : name)));
 
 /**
  * The hot path of `message.append` and `message.appendRound`, in one round trip: the UPDATE takes the

@@ -1,7 +1,9 @@
 import { isUuid, messageSearchDocument, titleSearchDocument } from '@threadstore/shared';
 import type { Database } from '@threadstore/shared/server';
 import { type Kysely, sql } from 'kysely';
+import { columnList } from '../db.ts';
 import { titleFromText } from '../services/conversations.ts';
+import { MESSAGE_COLUMNS } from '../services/messages.ts';
 import { inTransaction, textArray, uuidArray } from './db.ts';
 import type { ContextRecord, ConversationRecord, MessageRecord, NoteRecord, TransferRecord } from './records.ts';
 
@@ -29,19 +31,9 @@ const CONVERSATION_COLUMNS = [
   'search',
 ] as const satisfies readonly (keyof Database['conversations'])[];
 
-const MESSAGE_COLUMNS = [
-  'uuid',
-  'client_id',
-  'conversation_uuid',
-  'role',
-  'content',
-  'parts',
-  'attachments',
-  'metadata',
-  'status',
-  'seq',
-  'created_at',
-  'updated_at',
+// The message columns the services read, and the search document that imported rows need too.
+const IMPORTED_MESSAGE_COLUMNS = [
+  ...MESSAGE_COLUMNS,
   'search',
 ] as const satisfies readonly (keyof Database['messages'])[];
 
@@ -70,9 +62,6 @@ const NOTE_COLUMNS = [
   'updated_at',
   'version',
 ] as const satisfies readonly (keyof Database['notes'])[];
-
-const columnList = (names: readonly string[], alias?: string) =>
-  sql.join(names.map((name) => sql.ref(alias ? `${alias}.${name}` : name)));
 
 export interface WriteCounts {
   conversations: number;
@@ -323,9 +312,9 @@ async function writeMessages(
   });
   // Bulk load: one statement, one parameter for the batch.
   const { rows: inserted } = await sql<{ key: string; conversation: string; seq: string; created_at: string }>`
-    insert into messages (${columnList(MESSAGE_COLUMNS)})
+    insert into messages (${columnList(IMPORTED_MESSAGE_COLUMNS)})
     select coalesce(r.uuid, gen_random_uuid()), r.client_id, r.conversation_uuid, r.role, r.content, r.parts,
-           r.attachments, r.metadata, r.status, r.seq, r.created_at, r.updated_at, r.search::tsvector
+           r.attachments, r.metadata, r.status, r.created_at, r.updated_at, r.seq, r.search::tsvector
       from jsonb_to_recordset(${json(rows)}::jsonb) as r(uuid uuid, client_id text, conversation_uuid uuid, role text,
            content text, parts jsonb, attachments jsonb, metadata jsonb, status text, seq bigint, created_at timestamptz,
            updated_at timestamptz, search text)
