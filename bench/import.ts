@@ -1,7 +1,7 @@
 // `pnpm bench:import [--rows N]`: the command line's `import supabase` on a generated chat_messages CSV in the second
 // seed's shape (1,000,000 messages by default), against a plain COPY of the same file into a table of the seed's
 // own columns, in the same run on the same PostgreSQL; then `export` of everything. The CLI runs as users run it
-// (a process of its own); its peak RSS is read from /proc (VmHWM). Writes bench/results/import-<date>.json.
+// (a process of its own); its peak RSS is read from /proc (VmHWM). Writes bench/results/import-<rows>-<date>.json.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import {
@@ -235,7 +235,7 @@ try {
   const results = path.join(root, 'bench/results');
   mkdirSync(results, { recursive: true });
   writeFileSync(
-    path.join(results, `import-${new Date().toISOString().slice(0, 10)}.json`),
+    path.join(results, `import-${ROWS}-${new Date().toISOString().slice(0, 10)}.json`),
     `${JSON.stringify(figures, null, 2)}\n`,
   );
   await runAdmin(adminUrl, `drop database "${names.copy}"`);

@@ -575,7 +575,10 @@ await new Promise<void>((resolve, reject) => {
   child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`bench:import exited with ${code}`))));
 });
 const imported = JSON.parse(
-  readFileSync(path.join(root, 'bench/results', `import-${new Date().toISOString().slice(0, 10)}.json`), 'utf8'),
+  readFileSync(
+    path.join(root, 'bench/results', `import-${IMPORT_ROWS}-${new Date().toISOString().slice(0, 10)}.json`),
+    'utf8',
+  ),
 ) as {
   import: { messagesPerSecond: number; peakRssMb: number };
   copyIntoThreadstoreSchema: { messagesPerSecond: number };
