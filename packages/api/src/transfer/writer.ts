@@ -37,6 +37,13 @@ const IMPORTED_MESSAGE_COLUMNS = [
   'search',
 ] as const satisfies readonly (keyof Database['messages'])[];
 
+/** The batch's values in the order of IMPORTED_MESSAGE_COLUMNS, by name; a message without a uuid gets one here. */
+const IMPORTED_MESSAGE_VALUES = sql.join(
+  IMPORTED_MESSAGE_COLUMNS.map((name) =>
+    name === 'uuid' ? sql`coalesce(r.uuid, gen_random_uuid())` : sql.ref(`r.${name}`),
+  ),
+);
+
 const CONTEXT_COLUMNS = [
   'id',
   'user_id',
@@ -313,11 +320,10 @@ async function writeMessages(
   // Bulk load: one statement, one parameter for the batch.
   const { rows: inserted } = await sql<{ key: string; conversation: string; seq: string; created_at: string }>`
     insert into messages (${columnList(IMPORTED_MESSAGE_COLUMNS)})
-    select coalesce(r.uuid, gen_random_uuid()), r.client_id, r.conversation_uuid, r.role, r.content, r.parts,
-           r.attachments, r.metadata, r.status, r.created_at, r.updated_at, r.seq, r.search::tsvector
+    select ${IMPORTED_MESSAGE_VALUES}
       from jsonb_to_recordset(${json(rows)}::jsonb) as r(uuid uuid, client_id text, conversation_uuid uuid, role text,
            content text, parts jsonb, attachments jsonb, metadata jsonb, status text, seq bigint, created_at timestamptz,
-           updated_at timestamptz, search text)
+           updated_at timestamptz, search tsvector)
     on conflict do nothing
     returning coalesce(client_id, uuid::text) as key, conversation_uuid as conversation, seq, created_at`.execute(
     kysely,
