@@ -11,7 +11,14 @@ import { PostgresChatMessageHistory } from '@langchain/community/stores/message/
 import { AIMessage, HumanMessage } from '@langchain/core/messages';
 import { percentiles, serverDir, serverNodeArguments, type Timing } from '@threadstore/server/bench';
 import { type MessagePart, messageSearchDocument, titleSearchDocument } from '@threadstore/shared';
-import { createMigratedDatabase, databaseUrl, freePort, runAdmin, throwawayServer } from '@threadstore/shared/server';
+import {
+  createMigratedDatabase,
+  databaseUrl,
+  dropDatabase,
+  freePort,
+  runAdmin,
+  throwawayServer,
+} from '@threadstore/shared/server';
 import pg from 'pg';
 import { explainScenarios, plansMarkdown, type ScenarioPlans } from './explain.ts';
 
@@ -537,6 +544,8 @@ try {
   server.kill('SIGTERM');
   await new Promise((resolve) => server.once('exit', resolve));
   await Promise.all([tsPool.end(), rawPool.end(), rawSchemaPool.end(), lcPool.end()]);
+  // On DATABASE_URL's server nothing else would remove them.
+  for (const name of Object.values(names)) await dropDatabase(adminUrl, name);
   await stopPostgres();
   rmSync(dataDir, { recursive: true, force: true });
 }
