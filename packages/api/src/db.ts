@@ -14,6 +14,10 @@ export const columns = <A extends string, C extends string>(alias: A, names: rea
 export const columnList = (names: readonly string[], alias?: string) =>
   sql.join(names.map((name) => sql.ref(alias ? `${alias}.${name}` : name)));
 
+/** The same list as text, for a statement whose text is built once and kept (see preparedQuery). */
+export const columnListText = (names: readonly string[], alias?: string) =>
+  names.map((name) => (alias ? `${alias}."${name}"` : `"${name}"`)).join(', ');
+
 /**
  * A jsonb value. pg would send a JavaScript array as a PostgreSQL array literal, not JSON, so every jsonb
  * parameter goes as JSON text, cast.

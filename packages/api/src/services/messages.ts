@@ -21,12 +21,12 @@ import {
   type messageUpdateInput,
   titleSearchDocument,
 } from '@threadstore/shared';
-import type { Database } from '@threadstore/shared/server';
+import { type Database, preparedQuery } from '@threadstore/shared/server';
 import { type Selectable, sql } from 'kysely';
 import type { z } from 'zod';
 import { DEFAULT_LIST_LIMITS, type ListLimits } from '../context.ts';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
-import { columnList, columns, db, externalId, jsonb, requestHash, toIso } from '../db.ts';
+import { columnListText, columns, db, externalId, jsonb, requestHash, toIso } from '../db.ts';
 import { asDriverException, badRequest, ConcurrentReplay, conflict, notFound } from '../errors.ts';
 import { describeIssues, zodIssues } from '../zod-issues.ts';
 import { lockConversation, titleFromText } from './conversations.ts';
@@ -185,6 +185,67 @@ const APPENDED_COLUMNS = [
   'search',
 ] as const satisfies readonly (keyof Database['messages'])[];
 
+/** The parameters of one message in the append's VALUES list, in the order of its `v` columns. */
+const APPENDED_VALUES = [
+  'uuid::uuid',
+  'client_id::text',
+  'role::text',
+  'content::text',
+  'parts::jsonb',
+  'attachments::jsonb',
+  'metadata::jsonb',
+  'status::text',
+  'request_hash::text',
+  'search::tsvector',
+] as const;
+
+/** What the append's text depends on: how many messages, the conversation's id column, and whether ids are named. */
+interface AppendShape {
+  count: number;
+  conversationColumn: 'uuid' | 'client_id';
+  namesIds: boolean;
+}
+
+const appendStatements = new Map<string, string>();
+
+/**
+ * The one-statement append's text for a shape, built once: $1 count, $2 title, $3 its search document, $4 the
+ * conversation's id, $5 the user, then (when the write names ids) $6 and $7 the uuids and client ids, then each
+ * message's APPENDED_VALUES.
+ */
+function appendStatement({ count, conversationColumn, namesIds }: AppendShape): string {
+  const key = `${count}:${conversationColumn}:${namesIds}`;
+  const cached = appendStatements.get(key);
+  if (cached) return cached;
+  const first = namesIds ? 8 : 6;
+  const rows = Array.from({ length: count }, (_, index) => {
+    const base = first + index * APPENDED_VALUES.length;
+    const values = APPENDED_VALUES.map((value, offset) => `$${base + offset}${value.slice(value.indexOf('::'))}`);
+    return `(${index + 1}, ${values.join(', ')})`;
+  });
+  const noneStored = namesIds
+    ? 'and not exists (select 1 from messages s where s.uuid = any($6::uuid[]) or s.client_id = any($7::text[]))'
+    : '';
+  const text = `with pos as (
+    update conversations c
+       set message_seq = c.message_seq + $1::int, message_count = c.message_count + $1::int,
+           last_message_at = clock_timestamp(), title = coalesce(c.title, $2::text),
+           search = case when c.title is null then $3::tsvector else c.search end
+     where c.${conversationColumn} = $4 and c.user_id = $5 and c.deleted_at is null ${noneStored}
+    returning c.uuid, c.client_id, c.message_seq
+  ), ins as (
+    insert into messages (${columnListText(APPENDED_COLUMNS)})
+    select v.uuid, v.client_id, pos.uuid, v.role, v.content, v.parts, v.attachments, v.metadata, v.status,
+           clock_timestamp(), clock_timestamp(), pos.message_seq - $1::int + v.ord, v.request_hash, v.search
+      from pos, (values ${rows.join(', ')})
+        as v (ord, ${APPENDED_VALUES.map((value) => value.slice(0, value.indexOf('::'))).join(', ')})
+    returning ${columnListText(MESSAGE_COLUMNS)}
+  )
+  select ${columnListText(MESSAGE_COLUMNS, 'ins')}, pos.client_id as conversation_client_id from ins, pos`;
+  appendStatements.set(key, text);
+  return text;
+}
+
 /**
  * The hot path of `message.append` and `message.appendRound`, in one round trip: the UPDATE takes the
  * conversation's row lock (so positions are still handed out in commit order), checks owner, trash and that no
@@ -192,9 +253,11 @@ const APPENDED_COLUMNS = [
  * row back means the general path decides: the conversation is new, not this user's, in the trash, or the write
  * names a stored id (a replay or a reuse).
  *
- * Written as SQL rather than with the query builder because it runs on every append: built with Kysely's
- * builder the same statement cost about 0.12 ms of CPU per round, a quarter of the whole call in-process
- * (bench/README.md); the column lists still come from the entity-checked arrays above.
+ * Written as SQL with one fixed text per shape, sent as a prepared statement, because it runs on every append:
+ * built with Kysely's builder the same statement cost about 0.12 ms of CPU per round, a quarter of the whole
+ * call in-process, and even Kysely's `sql` template spent more CPU compiling it than pg spent sending it
+ * (bench/README.md); PostgreSQL then plans it once per connection. The column lists still come from the
+ * entity-checked arrays above.
  *
  * The id check reads the statement's snapshot, so a replay running concurrently can pass it too and then hit
  * the unique index once the first write commits; the transaction then runs again (ConcurrentReplay), and this
@@ -206,47 +269,42 @@ async function appendInOneStatement(
   conversationId: string,
   messages: NewMessage[],
 ): Promise<MessageDto[] | undefined> {
-  const count = messages.length;
   const bodies = messages.map(({ body }) => ({ ...body, content: body.content ?? deriveContent(body.parts) }));
   const firstUser = bodies.find((body) => body.role === 'user');
   // coalesce keeps a title the conversation already has, as the general path does.
   const title = firstUser ? titleFromText(firstUser.content) : null;
   const ids = bodies.map((body) => body.id).filter((id): id is string => id !== undefined);
-  const noneStored =
-    ids.length === 0
-      ? sql``
-      : sql`and not exists (select 1 from messages s where s.uuid = any(${ids.filter(isUuid)}::uuid[])
-              or s.client_id = any(${ids.filter((id) => !isUuid(id))}::text[]))`;
+  const shape: AppendShape = {
+    count: messages.length,
+    conversationColumn: idColumn(conversationId),
+    namesIds: ids.length > 0,
+  };
   const jsonbOrNull = (value: unknown) => (value == null ? null : JSON.stringify(value));
-  const values = messages.map((message, index) => {
+  const parameters: unknown[] = [shape.count, title, titleSearchDocument(title), conversationId, userId];
+  if (shape.namesIds)
+    parameters.push(
+      ids.filter(isUuid),
+      ids.filter((id) => !isUuid(id)),
+    );
+  messages.forEach((message, index) => {
     const body = bodies[index] as (typeof bodies)[number];
     const id = body.id;
-    return sql`(${index + 1}::int, ${id !== undefined && isUuid(id) ? id : crypto.randomUUID()}::uuid,
-      ${id !== undefined && !isUuid(id) ? id : null}::text, ${body.role}::text, ${body.content}::text,
-      ${JSON.stringify(body.parts)}::jsonb, ${jsonbOrNull(body.attachments)}::jsonb, ${jsonbOrNull(body.metadata)}::jsonb,
-      ${message.status}::text, ${fingerprint(conversationId, message)}::text,
-      ${messageSearchDocument({ content: body.content, parts: body.parts })}::tsvector)`;
+    parameters.push(
+      id !== undefined && isUuid(id) ? id : crypto.randomUUID(),
+      id !== undefined && !isUuid(id) ? id : null,
+      body.role,
+      body.content,
+      JSON.stringify(body.parts),
+      jsonbOrNull(body.attachments),
+      jsonbOrNull(body.metadata),
+      message.status,
+      fingerprint(conversationId, message),
+      messageSearchDocument({ content: body.content, parts: body.parts }),
+    );
   });
   try {
-    const { rows } = await sql<MessageRecord & { conversation_client_id: string | null }>`
-      with pos as (
-        update conversations c
-           set message_seq = c.message_seq + ${count}, message_count = c.message_count + ${count},
-               last_message_at = clock_timestamp(), title = coalesce(c.title, ${title}::text),
-               search = case when c.title is null then ${titleSearchDocument(title)}::tsvector else c.search end
-         where ${sql.ref(`c.${idColumn(conversationId)}`)} = ${conversationId} and c.user_id = ${userId}
-           and c.deleted_at is null ${noneStored}
-        returning c.uuid, c.client_id, c.message_seq
-      ), ins as (
-        insert into messages (${columnList(APPENDED_COLUMNS)})
-        select v.uuid, v.client_id, pos.uuid, v.role, v.content, v.parts, v.attachments, v.metadata, v.status,
-               clock_timestamp(), clock_timestamp(), pos.message_seq - ${count} + v.ord, v.request_hash, v.search
-          from pos, (values ${sql.join(values)})
-            as v (ord, uuid, client_id, role, content, parts, attachments, metadata, status, request_hash, search)
-        returning ${columnList(MESSAGE_COLUMNS)}
-      )
-      select ${columnList(MESSAGE_COLUMNS, 'ins')}, pos.client_id as conversation_client_id from ins, pos`.execute(
-      db(em),
+    const { rows } = await db(em).executeQuery(
+      preparedQuery<MessageRecord & { conversation_client_id: string | null }>(appendStatement(shape), parameters),
     );
     if (rows.length === 0) return undefined;
     return rows

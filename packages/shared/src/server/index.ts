@@ -12,3 +12,4 @@ export {
 export * from './entities/index.ts';
 export { type Env, loadEnv } from './env.ts';
 export { initOrm, migrateUp, migrationsPath, type OrmSettings, ormOptions, ormSettingsFromEnv } from './orm.ts';
+export { preparedQuery } from './prepared-statements.ts';

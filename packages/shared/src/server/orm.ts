@@ -4,6 +4,7 @@ import { defineConfig, MikroORM, type Options } from '@mikro-orm/postgresql';
 import pg from 'pg';
 import { entities } from './entities/index.ts';
 import type { Env } from './env.ts';
+import { preparedStatementName } from './prepared-statements.ts';
 
 export const migrationsPath = fileURLToPath(new URL('./migrations', import.meta.url));
 
@@ -54,15 +55,30 @@ function reclaimEndedClients(pool: pg.Pool): void {
  * pg-pool applies its `connectionTimeoutMillis` both to opening a connection and to waiting for a free one, so
  * a burst of calls on a healthy database failed as if the database were down. The pool's timeout is the wait
  * for a free connection; each client's own is the connect timeout, so an unreachable database still fails fast.
+ * The same client class also sends the statements hot paths mark as named prepared statements.
  */
-function clientWithConnectTimeout(connectTimeoutMs: number): typeof pg.Client {
-  return class ConnectTimeoutClient extends pg.Client {
+function threadstoreClient(connectTimeoutMs: number): typeof pg.Client {
+  class ThreadstoreClient extends pg.Client {
     // pg-pool passes its options with `password` made non-enumerable (kept out of stack traces), so a spread
     // alone would drop it.
     constructor(config: pg.ClientConfig = {}) {
       super({ ...config, password: config.password, connectionTimeoutMillis: connectTimeoutMs });
     }
-  };
+  }
+  // Kysely hands every statement to pg as text and parameters, with no way to name it: a text that
+  // preparedQuery marked goes on as a named statement (see prepared-statements.ts).
+  const query = pg.Client.prototype.query;
+  ThreadstoreClient.prototype.query = function (
+    this: pg.Client,
+    config: unknown,
+    values?: unknown,
+    callback?: unknown,
+  ) {
+    const name = typeof config === 'string' && Array.isArray(values) ? preparedStatementName(config) : undefined;
+    const call = query as (this: pg.Client, ...args: unknown[]) => unknown;
+    return name ? call.call(this, { name, text: config, values }, callback) : call.call(this, config, values, callback);
+  } as typeof query;
+  return ThreadstoreClient;
 }
 
 /** The one MikroORM configuration: the server, the CLI and the tests all build theirs here. */
@@ -85,7 +101,7 @@ export function ormOptions(settings: OrmSettings): Options {
     // A database that cannot be reached fails fast (SERVICE_UNAVAILABLE) instead of hanging a request.
     driverOptions: {
       connectionTimeoutMillis: settings.acquireTimeoutMs ?? 10000,
-      Client: clientWithConnectTimeout(settings.connectTimeoutMs ?? 3000),
+      Client: threadstoreClient(settings.connectTimeoutMs ?? 3000),
       statement_timeout: settings.statementTimeoutMs ?? 15000,
       idle_in_transaction_session_timeout: settings.idleInTransactionTimeoutMs ?? 30000,
       application_name: 'threadstore',
