@@ -71,9 +71,6 @@ const guardInput = t.middleware(async ({ ctx, getRawInput, next }) => {
   return next();
 });
 
-/** A fresh EntityManager per call: tRPC runs the calls of one batch concurrently on one context. */
-const forkEntityManager = t.middleware(({ ctx, next }) => next({ ctx: { em: ctx.orm.em.fork() as EntityManager } }));
-
 export const publicProcedure = t.procedure.use(mapErrors).use(guardInput);
 
 const authenticated = publicProcedure.use(({ ctx, next }) => {
@@ -83,26 +80,28 @@ const authenticated = publicProcedure.use(({ ctx, next }) => {
   return next({ ctx: { identity: ctx.identity } });
 });
 
+/** The user a call acts for: a user token acts for its own user, a service token for the `userId` it names. */
+const actingUser = authenticated.input(actingUserInput).use(({ ctx, input, next }) => {
+  const { identity } = ctx;
+  if (identity.kind === 'service') {
+    if (!input.userId) {
+      throw new TRPCError({ code: 'BAD_REQUEST', message: 'userId: a service token must name the user it acts for' });
+    }
+    return next({ ctx: { userId: input.userId } });
+  }
+  if (input.userId !== undefined && input.userId !== identity.userId) {
+    throw new TRPCError({ code: 'FORBIDDEN', message: 'userId: a user token can only act for its own user' });
+  }
+  return next({ ctx: { userId: identity.userId } });
+});
+
 /**
- * A call on behalf of one user: a user token acts for its own user, a service token for the `userId` it
- * names in the input.
+ * A query on behalf of one user, with an EntityManager of its own: tRPC runs the calls of one batch
+ * concurrently on one context.
  */
-export const userProcedure = authenticated
-  .input(actingUserInput)
-  .use(({ ctx, input, next }) => {
-    const { identity } = ctx;
-    if (identity.kind === 'service') {
-      if (!input.userId) {
-        throw new TRPCError({ code: 'BAD_REQUEST', message: 'userId: a service token must name the user it acts for' });
-      }
-      return next({ ctx: { userId: input.userId } });
-    }
-    if (input.userId !== undefined && input.userId !== identity.userId) {
-      throw new TRPCError({ code: 'FORBIDDEN', message: 'userId: a user token can only act for its own user' });
-    }
-    return next({ ctx: { userId: identity.userId } });
-  })
-  .use(forkEntityManager);
+export const userProcedure = actingUser.use(({ ctx, next }) =>
+  next({ ctx: { em: ctx.orm.em.fork() as EntityManager } }),
+);
 
 class Rollback extends Error {}
 
@@ -130,12 +129,13 @@ function retryReason(error: unknown): 'serialization' | 'deadlock' | 'replay' | 
  * transaction PostgreSQL aborted for a serialization failure or a deadlock, or one that lost a replay race, runs
  * again, a bounded number of times with jittered backoff; nothing else is retried.
  */
-export const userMutation = userProcedure.use(async ({ ctx, next, path }) => {
+export const userMutation = actingUser.use(async ({ ctx, next, path }) => {
   for (let attempt = 0; ; attempt += 1) {
-    let failure: Awaited<ReturnType<typeof next>> | undefined;
+    let failure: Awaited<ReturnType<typeof next<{ em: EntityManager }>>> | undefined;
     let error: unknown;
     try {
-      return await ctx.em.fork().transactional(async (em) => {
+      // Each attempt on an EntityManager of its own (transactional forks it again for the transaction).
+      return await (ctx.orm.em.fork() as EntityManager).transactional(async (em) => {
         const result = await next({ ctx: { em } });
         if (!result.ok) {
           failure = result;
