@@ -22,6 +22,7 @@ export const envSchema = z.object({
   DB_POOL_ACQUIRE_TIMEOUT_MS: z.coerce.number().int().min(100).default(10000),
   DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(15000),
   DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: z.coerce.number().int().min(100).default(30000),
+  DB_PREPARED_STATEMENTS: booleanFlag.default(true),
   BODY_LIMIT_BYTES: z.coerce
     .number()
     .int()

@@ -15,6 +15,8 @@ export interface OrmSettings {
   acquireTimeoutMs?: number;
   statementTimeoutMs?: number;
   idleInTransactionTimeoutMs?: number;
+  /** Send the statements hot paths mark as named prepared statements (see prepared-statements.ts). */
+  preparedStatements?: boolean;
   debug?: boolean;
 }
 
@@ -26,6 +28,7 @@ export function ormSettingsFromEnv(env: Env, clientUrl: string): OrmSettings {
     acquireTimeoutMs: env.DB_POOL_ACQUIRE_TIMEOUT_MS,
     statementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS,
     idleInTransactionTimeoutMs: env.DB_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+    preparedStatements: env.DB_PREPARED_STATEMENTS,
   };
 }
 
@@ -55,9 +58,10 @@ function reclaimEndedClients(pool: pg.Pool): void {
  * pg-pool applies its `connectionTimeoutMillis` both to opening a connection and to waiting for a free one, so
  * a burst of calls on a healthy database failed as if the database were down. The pool's timeout is the wait
  * for a free connection; each client's own is the connect timeout, so an unreachable database still fails fast.
- * The same client class also sends the statements hot paths mark as named prepared statements.
+ * The same client class also sends the statements hot paths mark as named prepared statements, unless
+ * `preparedStatements` is off.
  */
-function threadstoreClient(connectTimeoutMs: number): typeof pg.Client {
+function threadstoreClient(connectTimeoutMs: number, preparedStatements: boolean): typeof pg.Client {
   class ThreadstoreClient extends pg.Client {
     // pg-pool passes its options with `password` made non-enumerable (kept out of stack traces), so a spread
     // alone would drop it.
@@ -65,6 +69,7 @@ function threadstoreClient(connectTimeoutMs: number): typeof pg.Client {
       super({ ...config, password: config.password, connectionTimeoutMillis: connectTimeoutMs });
     }
   }
+  if (!preparedStatements) return ThreadstoreClient;
   // Kysely hands every statement to pg as text and parameters, with no way to name it: a text that
   // preparedQuery marked goes on as a named statement (see prepared-statements.ts).
   const query = pg.Client.prototype.query;
@@ -101,7 +106,7 @@ export function ormOptions(settings: OrmSettings): Options {
     // A database that cannot be reached fails fast (SERVICE_UNAVAILABLE) instead of hanging a request.
     driverOptions: {
       connectionTimeoutMillis: settings.acquireTimeoutMs ?? 10000,
-      Client: threadstoreClient(settings.connectTimeoutMs ?? 3000),
+      Client: threadstoreClient(settings.connectTimeoutMs ?? 3000, settings.preparedStatements ?? true),
       statement_timeout: settings.statementTimeoutMs ?? 15000,
       idle_in_transaction_session_timeout: settings.idleInTransactionTimeoutMs ?? 30000,
       application_name: 'threadstore',

@@ -1,6 +1,8 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
 import { type Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from './database.ts';
+import { initOrm } from './orm.ts';
 import { preparedQuery } from './prepared-statements.ts';
 import { createTestDatabase, type TestDatabase } from './testing.ts';
 
@@ -10,11 +12,11 @@ beforeAll(async () => {
 });
 afterAll(() => db.drop());
 
-const kysely = () => db.orm.em.fork().getKysely<Database>();
-
 /** The statements prepared on the connection `work` runs on, as PostgreSQL lists them. */
-async function onOneConnection(work: (connection: Kysely<Database>) => Promise<unknown>) {
-  return kysely()
+async function onOneConnection(work: (connection: Kysely<Database>) => Promise<unknown>, orm: MikroORM = db.orm) {
+  return orm.em
+    .fork()
+    .getKysely<Database>()
     .connection()
     .execute(async (connection) => {
       await work(connection);
@@ -62,5 +64,23 @@ describe('preparedQuery', () => {
     });
     // 22012: division_by_zero, raised by the first run after PostgreSQL had prepared the statement.
     expect(outcomes).toEqual(['22012', 0, 1]);
+  });
+
+  it('runs marked statements unnamed when prepared statements are turned off (DB_PREPARED_STATEMENTS=false)', async () => {
+    const orm = await initOrm({ clientUrl: db.url, preparedStatements: false });
+    try {
+      const text = 'select $1::int * 2 as twice';
+      const results: number[] = [];
+      const prepared = await onOneConnection(async (connection) => {
+        for (const value of [1, 2]) {
+          const { rows } = await connection.executeQuery(preparedQuery<{ twice: number }>(text, [value]));
+          results.push(rows[0]?.twice as number);
+        }
+      }, orm);
+      expect(results).toEqual([2, 4]);
+      expect(prepared).toEqual([]);
+    } finally {
+      await orm.close(true);
+    }
   });
 });
