@@ -6,6 +6,9 @@ import { type Kysely, type RawBuilder, sql } from 'kysely';
 /** Typed queries on the EntityManager's connection: inside `em.transactional` they run in its transaction. */
 export const db = (em: EntityManager): Kysely<Database> => em.getKysely<Database>();
 
+/** Runs `work` in one transaction, on the transaction's EntityManager. */
+export type InTransaction = <T>(work: (em: EntityManager) => Promise<T>) => Promise<T>;
+
 /** The listed columns of a table under `alias`: a column the entity does not have fails to compile. */
 export const columns = <A extends string, C extends string>(alias: A, names: readonly C[]) =>
   names.map((name) => `${alias}.${name}` as `${A}.${C}`);

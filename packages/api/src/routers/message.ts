@@ -27,26 +27,38 @@ import {
   startMessage,
   updateMessage,
 } from '../services/messages.ts';
-import { router, userMutation, userProcedure } from '../trpc.ts';
+import { oneStatementMutation, router, userMutation, userProcedure } from '../trpc.ts';
 
 export const messageRouter = router({
-  append: userMutation
+  append: oneStatementMutation
     .input(messageAppendInput)
     .output(messageDto)
     .mutation(async ({ ctx, input }) => {
       const { conversationId, ...body } = input;
-      const [message] = await appendMessages(ctx.em, ctx.userId, conversationId, [{ body, status: 'complete' }]);
+      const [message] = await appendMessages(
+        ctx.em,
+        ctx.userId,
+        conversationId,
+        [{ body, status: 'complete' }],
+        ctx.transaction,
+      );
       return message as z.infer<typeof messageDto>;
     }),
   /** The seeds' store_conversation_round: the user's message and the reply, both or neither. */
-  appendRound: userMutation
+  appendRound: oneStatementMutation
     .input(messageAppendRoundInput)
     .output(appendRoundResult)
     .mutation(async ({ ctx, input }) => {
-      const [user, assistant] = await appendMessages(ctx.em, ctx.userId, input.conversationId, [
-        { body: input.user, status: 'complete' },
-        { body: input.assistant, status: 'complete' },
-      ]);
+      const [user, assistant] = await appendMessages(
+        ctx.em,
+        ctx.userId,
+        input.conversationId,
+        [
+          { body: input.user, status: 'complete' },
+          { body: input.assistant, status: 'complete' },
+        ],
+        ctx.transaction,
+      );
       return { user: user as z.infer<typeof messageDto>, assistant: assistant as z.infer<typeof messageDto> };
     }),
   list: userProcedure

@@ -26,7 +26,7 @@ import { type Selectable, sql } from 'kysely';
 import type { z } from 'zod';
 import { DEFAULT_LIST_LIMITS, type ListLimits } from '../context.ts';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
-import { columnListText, columns, db, externalId, jsonb, requestHash, toIso } from '../db.ts';
+import { columnListText, columns, db, externalId, type InTransaction, jsonb, requestHash, toIso } from '../db.ts';
 import { asDriverException, badRequest, ConcurrentReplay, conflict, notFound } from '../errors.ts';
 import { describeIssues, zodIssues } from '../zod-issues.ts';
 import { lockConversation, titleFromText } from './conversations.ts';
@@ -84,19 +84,32 @@ function fingerprint(conversationId: string, message: NewMessage): string {
 /**
  * Stores messages at the end of a conversation; replays of the same ids return the stored rows. Messages to a
  * conversation that exists take one statement (see appendInOneStatement); whatever that statement leaves to it
- * takes the general path: lock the conversation (creating it), look for replays, move
- * its counters, insert.
+ * takes the general path, in `transaction`: lock the conversation (creating it), look for replays, move its
+ * counters, insert. A caller already in a transaction runs both in it; a caller outside one (oneStatementMutation)
+ * passes its own, so the one statement commits alone.
  */
 export async function appendMessages(
   em: EntityManager,
   userId: string,
   conversationId: string,
   messages: NewMessage[],
+  transaction: InTransaction = (work) => work(em),
 ): Promise<MessageDto[]> {
   const ids = messages.map((message) => message.body.id).filter((id): id is string => id !== undefined);
   if (new Set(ids).size !== ids.length) throw badRequest('id: the messages of one write need different ids');
   const appended = await appendInOneStatement(em, userId, conversationId, messages);
   if (appended) return appended;
+  return transaction((locked) => appendUnderLock(locked, userId, conversationId, messages, ids));
+}
+
+/** The general path of appendMessages, in a transaction: it holds the conversation's row lock until commit. */
+async function appendUnderLock(
+  em: EntityManager,
+  userId: string,
+  conversationId: string,
+  messages: NewMessage[],
+  ids: string[],
+): Promise<MessageDto[]> {
   const { titled, uuid: conversation, id: externalConversationId } = await lockConversation(em, userId, conversationId);
   const toDto = (row: MessageRecord) => toMessageDto(row, externalConversationId);
   const hashes = messages.map((message) => fingerprint(conversationId, message));
