@@ -91,8 +91,11 @@ describe('the web client in Chromium', () => {
             if (!headers.includes(header)) headers.push(header);
           }
           most = Math.max(most, await page.locator('[data-conversation-id]').count());
-          await page.locator('.sidebar-scroll').evaluate((element) => {
-            element.scrollTop += 1.5 * element.clientHeight;
+          // Less than a screen at a time, and only once the rows scrolled to are drawn: a longer step could carry
+          // a group's header past the window unseen (which group depended on the time of day the test ran).
+          await page.locator('.sidebar-scroll').evaluate(async (element) => {
+            element.scrollTop += 0.8 * element.clientHeight;
+            await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
           });
           return page.locator('.status-bar').textContent();
         },
