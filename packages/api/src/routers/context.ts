@@ -9,27 +9,27 @@ import {
   contextSetFieldInput,
 } from '@threadstore/shared';
 import { deleteContexts, getContext, listContexts, saveContext, setContextField } from '../services/contexts.ts';
-import { router, userMutation, userProcedure } from '../trpc.ts';
+import { outputParser, router, userMutation, userProcedure } from '../trpc.ts';
 
 export const contextRouter = router({
   save: userMutation
     .input(contextSaveInput)
-    .output(contextDto)
+    .output(outputParser(contextDto))
     .mutation(({ ctx, input }) => saveContext(ctx.em, ctx.userId, input)),
   get: userProcedure
     .input(contextKeyInput)
-    .output(contextDto)
+    .output(outputParser(contextDto))
     .query(({ ctx, input }) => getContext(ctx.em, ctx.userId, input)),
   list: userProcedure
     .input(contextListInput)
-    .output(contextPage)
+    .output(outputParser(contextPage))
     .query(({ ctx, input }) => listContexts(ctx.em, ctx.userId, input)),
   delete: userMutation
     .input(contextDeleteInput)
-    .output(contextDeleteResult)
+    .output(outputParser(contextDeleteResult))
     .mutation(({ ctx, input }) => deleteContexts(ctx.em, ctx.userId, input)),
   setField: userMutation
     .input(contextSetFieldInput)
-    .output(contextDto)
+    .output(outputParser(contextDto))
     .mutation(({ ctx, input }) => setContextField(ctx.em, ctx.userId, input)),
 });

@@ -19,39 +19,39 @@ import {
   updateConversation,
 } from '../services/conversations.ts';
 import { titleFilter } from '../services/search.ts';
-import { router, userMutation, userProcedure } from '../trpc.ts';
+import { outputParser, router, userMutation, userProcedure } from '../trpc.ts';
 
 export const conversationRouter = router({
   create: userMutation
     .input(conversationCreateInput)
-    .output(conversationDto)
+    .output(outputParser(conversationDto))
     .mutation(({ ctx, input }) => createConversation(ctx.em, ctx.userId, input)),
   get: userProcedure
     .input(conversationIdInput)
-    .output(conversationDto)
+    .output(outputParser(conversationDto))
     .query(({ ctx, input }) => getConversation(ctx.em, ctx.userId, input.id)),
   list: userProcedure
     .input(conversationListInput)
-    .output(conversationPage)
+    .output(outputParser(conversationPage))
     .query(({ ctx, input }) => listConversations(ctx.em, ctx.userId, input, titleFilter(input.q), ctx.listLimits)),
   update: userMutation
     .input(conversationUpdateInput)
-    .output(conversationDto)
+    .output(outputParser(conversationDto))
     .mutation(({ ctx, input }) => updateConversation(ctx.em, ctx.userId, input)),
   delete: userMutation
     .input(conversationIdInput)
-    .output(conversationDto)
+    .output(outputParser(conversationDto))
     .mutation(({ ctx, input }) => setTrashed(ctx.em, ctx.userId, input.id, true)),
   restore: userMutation
     .input(conversationIdInput)
-    .output(conversationDto)
+    .output(outputParser(conversationDto))
     .mutation(({ ctx, input }) => setTrashed(ctx.em, ctx.userId, input.id, false)),
   purge: userMutation
     .input(conversationIdInput)
-    .output(z.object({ id: z.string(), purged: z.literal(true) }))
+    .output(outputParser(z.object({ id: z.string(), purged: z.literal(true) })))
     .mutation(({ ctx, input }) => purgeConversation(ctx.em, ctx.userId, input.id)),
   stats: userProcedure
     .input(conversationStatsInput)
-    .output(conversationStats)
+    .output(outputParser(conversationStats))
     .query(({ ctx, input }) => computeStats(ctx.em, ctx.userId, input)),
 });

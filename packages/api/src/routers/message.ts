@@ -27,12 +27,12 @@ import {
   startMessage,
   updateMessage,
 } from '../services/messages.ts';
-import { oneStatementMutation, router, userMutation, userProcedure } from '../trpc.ts';
+import { oneStatementMutation, outputParser, router, userMutation, userProcedure } from '../trpc.ts';
 
 export const messageRouter = router({
   append: oneStatementMutation
     .input(messageAppendInput)
-    .output(messageDto)
+    .output(outputParser(messageDto))
     .mutation(async ({ ctx, input }) => {
       const { conversationId, ...body } = input;
       const [message] = await appendMessages(
@@ -47,7 +47,7 @@ export const messageRouter = router({
   /** The seeds' store_conversation_round: the user's message and the reply, both or neither. */
   appendRound: oneStatementMutation
     .input(messageAppendRoundInput)
-    .output(appendRoundResult)
+    .output(outputParser(appendRoundResult))
     .mutation(async ({ ctx, input }) => {
       const [user, assistant] = await appendMessages(
         ctx.em,
@@ -63,39 +63,39 @@ export const messageRouter = router({
     }),
   list: userProcedure
     .input(messageListInput)
-    .output(messagePage)
+    .output(outputParser(messagePage))
     .query(({ ctx, input }) => listMessages(ctx.em, ctx.userId, input, ctx.listLimits)),
   /** The page around one message (a search hit), with cursors for `list` in both directions. */
   around: userProcedure
     .input(messageAroundInput)
-    .output(messageAroundPage)
+    .output(outputParser(messageAroundPage))
     .query(({ ctx, input }) => messagesAround(ctx.em, ctx.userId, input)),
   recent: userProcedure
     .input(messageRecentInput)
-    .output(z.array(messageDto))
+    .output(outputParser(z.array(messageDto)))
     .query(({ ctx, input }) => recentMessages(ctx.em, ctx.userId, input)),
   get: userProcedure
     .input(messageIdInput)
-    .output(messageDto)
+    .output(outputParser(messageDto))
     .query(({ ctx, input }) => getMessage(ctx.em, ctx.userId, input.id)),
   update: userMutation
     .input(messageUpdateInput)
-    .output(messageDto)
+    .output(outputParser(messageDto))
     .mutation(({ ctx, input }) => updateMessage(ctx.em, ctx.userId, input)),
   delete: userMutation
     .input(messageIdInput)
-    .output(z.object({ id: z.string(), deleted: z.literal(true) }))
+    .output(outputParser(z.object({ id: z.string(), deleted: z.literal(true) })))
     .mutation(({ ctx, input }) => deleteMessage(ctx.em, ctx.userId, input.id)),
   start: userMutation
     .input(messageStartInput)
-    .output(messageDto)
+    .output(outputParser(messageDto))
     .mutation(({ ctx, input }) => startMessage(ctx.em, ctx.userId, input)),
   appendParts: userMutation
     .input(messageAppendPartsInput)
-    .output(messageDto)
+    .output(outputParser(messageDto))
     .mutation(({ ctx, input }) => appendParts(ctx.em, ctx.userId, input)),
   finish: userMutation
     .input(messageFinishInput)
-    .output(messageDto)
+    .output(outputParser(messageDto))
     .mutation(({ ctx, input }) => finishMessage(ctx.em, ctx.userId, input)),
 });

@@ -22,32 +22,32 @@ import {
   setSelections,
   updateNote,
 } from '../services/notes.ts';
-import { router, userMutation, userProcedure } from '../trpc.ts';
+import { outputParser, router, userMutation, userProcedure } from '../trpc.ts';
 
 export const noteRouter = router({
   create: userMutation
     .input(noteCreateInput)
-    .output(noteDto)
+    .output(outputParser(noteDto))
     .mutation(({ ctx, input }) => createNote(ctx.em, ctx.userId, input)),
   getByName: userProcedure
     .input(noteKeyInput)
-    .output(noteDto)
+    .output(outputParser(noteDto))
     .query(({ ctx, input }) => getNoteByName(ctx.em, ctx.userId, input)),
   list: userProcedure
     .input(noteListInput)
-    .output(notePage)
+    .output(outputParser(notePage))
     .query(({ ctx, input }) => listNotes(ctx.em, ctx.userId, input)),
   update: userMutation
     .input(noteUpdateInput)
-    .output(noteDto)
+    .output(outputParser(noteDto))
     .mutation(({ ctx, input }) => updateNote(ctx.em, ctx.userId, input)),
   delete: userMutation
     .input(noteKeyInput)
-    .output(noteDeleteResult)
+    .output(outputParser(noteDeleteResult))
     .mutation(({ ctx, input }) => deleteNote(ctx.em, ctx.userId, input)),
   setSelection: userMutation
     .input(noteSetSelectionInput)
-    .output(noteDto)
+    .output(outputParser(noteDto))
     .mutation(async ({ ctx, input }) => {
       const [note] = await setSelections(ctx.em, ctx.userId, {
         sessionId: input.sessionId,
@@ -57,10 +57,10 @@ export const noteRouter = router({
     }),
   setSelections: userMutation
     .input(noteSetSelectionsInput)
-    .output(z.array(noteDto))
+    .output(outputParser(z.array(noteDto)))
     .mutation(({ ctx, input }) => setSelections(ctx.em, ctx.userId, input)),
   summary: userProcedure
     .input(noteSessionInput)
-    .output(noteSummary)
+    .output(outputParser(noteSummary))
     .query(({ ctx, input }) => notesSummary(ctx.em, ctx.userId, input.sessionId)),
 });

@@ -10,7 +10,7 @@ import { chatgptSource } from '../transfer/sources/chatgpt.ts';
 import { supabaseSource } from '../transfer/sources/supabase.ts';
 import { threadstoreSource } from '../transfer/sources/threadstore.ts';
 import { uiMessagesSource } from '../transfer/sources/uimessages.ts';
-import { router, userMutation, userProcedure } from '../trpc.ts';
+import { outputParser, router, userMutation, userProcedure } from '../trpc.ts';
 
 /** One call's upload: bigger files go up in pieces (whole records each), or through the command line. */
 export const MAX_IMPORT_BYTES = 2 * 1024 * 1024;
@@ -81,7 +81,7 @@ function sourceFor(input: z.infer<typeof importInput>, userId: string): AsyncIte
 export const transferRouter = router({
   import: userMutation
     .input(importInput)
-    .output(importResult)
+    .output(outputParser(importResult))
     .mutation(async ({ ctx, input }) => {
       try {
         // One call is one transaction: an upload is imported whole or not at all.
@@ -100,7 +100,7 @@ export const transferRouter = router({
   /** The caller's history as a threadstore export, a page of whole conversations at a time; the first page starts with the header. */
   export: userProcedure
     .input(exportInput)
-    .output(exportPage)
+    .output(outputParser(exportPage))
     .query(async ({ ctx, input }) => {
       if (input.conversationId !== undefined && !isIdText(input.conversationId)) {
         throw badRequest('conversationId: must be a uuid or 1 to 128 characters of A-Z, a-z, 0-9, _ and -');
