@@ -24,7 +24,11 @@ import { explainScenarios, plansMarkdown, type ScenarioPlans } from './explain.t
 
 const quick = process.argv.includes('--quick');
 const RUNS = quick ? 60 : 300;
-const WARM_UP = quick ? 10 : 30;
+// Warm-up calls per side before a latency scenario, within WARM_UP_SECONDS: after 30 calls the server's round
+// took 1.70-1.72 ms (2.42-2.61x raw), after 1,000 it took 1.16-1.17 ms (1.99-2.16x), the raw side 0.65-0.71 and
+// 0.54-0.58 ms; the time bound keeps LangChain's whole-history reads (150 ms each) to a few.
+const WARM_UP = quick ? 100 : 1000;
+const WARM_UP_SECONDS = quick ? 1 : 3;
 const WRITERS = 16;
 const LOAD_SECONDS = quick ? 3 : 8;
 const SEARCH_MESSAGES = quick ? 100_000 : 1_000_000;
@@ -240,11 +244,13 @@ async function interleaved(
   scenario: string,
   sides: Partial<Record<Side, (index: number) => Promise<unknown>>>,
   runs = RUNS,
-  options: { warmUp?: number; runsFor?: Partial<Record<Side, number>> } = {},
+  options: { runsFor?: Partial<Record<Side, number>> } = {},
 ): Promise<void> {
   const entries = Object.entries(sides) as [Side, (index: number) => Promise<unknown>][];
-  for (const [, body] of entries)
-    for (let index = 0; index < (options.warmUp ?? WARM_UP); index += 1) await body(-1 - index);
+  for (const [, body] of entries) {
+    const deadline = performance.now() + WARM_UP_SECONDS * 1000;
+    for (let index = 0; index < WARM_UP && performance.now() < deadline; index += 1) await body(-1 - index);
+  }
   serverPeakRss(true);
   const samples = new Map<Side, number[]>(entries.map(([side]) => [side, []]));
   for (let index = 0; index < runs; index += 1) {
@@ -402,7 +408,7 @@ const RAW_SIDEBAR_ORDER = `order by pinned desc, coalesce(last_message_at, creat
 
 try {
   log(
-    `warm-up ${WARM_UP}, ${RUNS} timed calls per side per scenario, ${WRITERS} writers × ${LOAD_SECONDS} s × 2 turns after one warm-up turn`,
+    `warm-up ${WARM_UP} calls or ${WARM_UP_SECONDS} s per side, ${RUNS} timed calls per side per scenario, ${WRITERS} writers × ${LOAD_SECONDS} s × 2 turns after one warm-up turn`,
   );
 
   const appendTs = crypto.randomUUID();
@@ -466,13 +472,13 @@ try {
     'newest 50 of a 20,000-message conversation',
     { threadstore: newest(mid), raw: () => rawHistory(mid, '', 'desc'), langchain: lcNewest(mid) },
     RUNS,
-    { warmUp: 3, runsFor: { langchain: Math.min(RUNS, 30) } },
+    { runsFor: { langchain: Math.min(RUNS, 30) } },
   );
   await interleaved(
     'history: newest 50 of 100,000',
     { threadstore: newest(deep), raw: () => rawHistory(deep, '', 'desc'), langchain: lcNewest(deep) },
     RUNS,
-    { warmUp: 2, runsFor: { langchain: 5 } },
+    { runsFor: { langchain: 5 } },
   );
   // The middle by the API's own cursors: page back from the newest end to position 50,000.
   let middleCursor: string | null = null;
