@@ -118,8 +118,8 @@ export function toTRPCError(thrown: unknown): TRPCError {
 }
 
 /**
- * A write lost a race to a concurrent write with the same id (see message.append's one-statement path): its
- * transaction runs again, and the rerun sees the stored row and answers as a replay.
+ * A write lost a race to a concurrent write with the same id (see message.append's one-statement path): the
+ * call runs again, and the rerun sees the stored row and answers as a replay.
  */
 export class ConcurrentReplay extends Error {}
 

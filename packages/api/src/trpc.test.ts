@@ -3,6 +3,7 @@ import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createInnerContext } from './context.ts';
+import { appRouter } from './root.ts';
 import { createCallerFactory, outputParser, publicProcedure, router } from './trpc.ts';
 
 let db: TestDatabase;
@@ -34,5 +35,18 @@ describe('outputParser', () => {
     // The response says no more than that (errors.ts); the schema's complaint stays in the cause, for the log.
     expect(failure).toMatchObject({ code: 'INTERNAL_SERVER_ERROR', message: 'Internal error.' });
     expect((failure as Error).cause).toBeInstanceOf(z.ZodError);
+  });
+
+  it('checks the output of every procedure of the app router', () => {
+    // A bare zod schema would still validate, through parseAsync (slower), and no output at all would let a
+    // procedure answer with whatever it returns: both show up here as something other than a function.
+    const procedures = (
+      appRouter as unknown as { _def: { procedures: Record<string, { _def: { output?: unknown } }> } }
+    )._def.procedures;
+    const unchecked = Object.entries(procedures)
+      .filter(([, procedure]) => typeof procedure._def.output !== 'function')
+      .map(([name]) => name);
+    expect(Object.keys(procedures).length).toBeGreaterThan(30);
+    expect(unchecked).toEqual([]);
   });
 });

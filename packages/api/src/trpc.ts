@@ -4,7 +4,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { actingUserInput } from '@threadstore/shared';
 import { initTRPC, TRPCError } from '@trpc/server';
 import { ZodError, type z } from 'zod';
-import type { Context } from './context.ts';
+import type { Context, Observer } from './context.ts';
 import type { InTransaction } from './db.ts';
 import { asDriverException, ConcurrentReplay, toTRPCError } from './errors.ts';
 import { describeInputProblem, findInputProblem, type InputProblem } from './input-guard.ts';
@@ -142,7 +142,7 @@ function retryReason(error: unknown): 'serialization' | 'deadlock' | 'replay' | 
  * of times, with jittered backoff; nothing else is retried. An attempt fails by throwing or by a failed result.
  */
 async function withRetries<R extends { ok: true } | { ok: false; error: TRPCError }>(
-  ctx: Context,
+  observer: Observer,
   path: string,
   attempt: () => Promise<R>,
 ): Promise<R> {
@@ -160,7 +160,7 @@ async function withRetries<R extends { ok: true } | { ok: false; error: TRPCErro
       if (result) return result;
       throw error;
     }
-    ctx.observer.transactionRetried(path, reason);
+    observer.transactionRetried(path, reason);
     await sleep(Math.random() * 20 * 2 ** retries);
   }
 }
@@ -170,7 +170,7 @@ async function withRetries<R extends { ok: true } | { ok: false; error: TRPCErro
  * again as withRetries says.
  */
 export const userMutation = actingUser.use(({ ctx, next, path }) =>
-  withRetries(ctx, path, async () => {
+  withRetries(ctx.observer, path, async () => {
     let failure: Awaited<ReturnType<typeof next<{ em: EntityManager }>>> | undefined;
     try {
       // Each attempt on an EntityManager of its own (transactional forks it again for the transaction).
@@ -197,7 +197,7 @@ export const userMutation = actingUser.use(({ ctx, next, path }) =>
  * appendRound: bench/README.md).
  */
 export const oneStatementMutation = actingUser.use(({ ctx, next, path }) =>
-  withRetries(ctx, path, () => {
+  withRetries(ctx.observer, path, () => {
     const em = ctx.orm.em.fork() as EntityManager;
     const transaction: InTransaction = (work) => em.transactional(work);
     return next({ ctx: { em, transaction } });

@@ -273,8 +273,8 @@ function appendStatement({ count, conversationColumn, namesIds }: AppendShape): 
  * entity-checked arrays above.
  *
  * The id check reads the statement's snapshot, so a replay running concurrently can pass it too and then hit
- * the unique index once the first write commits; the transaction then runs again (ConcurrentReplay), and this
- * time finds the stored row and answers as a replay.
+ * the unique index once the first write commits; the call then runs again (ConcurrentReplay, see withRetries),
+ * and this time finds the stored row and answers as a replay.
  */
 async function appendInOneStatement(
   em: EntityManager,
