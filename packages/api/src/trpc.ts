@@ -4,7 +4,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { actingUserInput } from '@threadstore/shared';
 import { initTRPC, TRPCError } from '@trpc/server';
 import { ZodError, type z } from 'zod';
-import type { Context, Observer } from './context.ts';
+import type { Context, Identity, Observer } from './context.ts';
 import type { InTransaction } from './db.ts';
 import { asDriverException, ConcurrentReplay, toTRPCError } from './errors.ts';
 import { describeInputProblem, findInputProblem, type InputProblem } from './input-guard.ts';
@@ -59,60 +59,77 @@ export const outputParser =
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
+/** The refusal of a raw input that fails the bounded walk (see input-guard.ts), if it does. */
+function inputRefusal(rawInput: unknown, limits: Context['limits']): TRPCError | undefined {
+  const problem = findInputProblem(rawInput, limits);
+  if (!problem) return undefined;
+  const cause = new InputRejected(problem);
+  return new TRPCError({ code: 'BAD_REQUEST', message: cause.message, cause });
+}
+
 /**
- * Every failure leaves through `toTRPCError`, so ORM and PostgreSQL errors get their codes in one place; each
- * call's outcome and duration go to the observer (the server's metrics and request log).
+ * What every call goes through first, in one middleware (each one tRPC runs costs a few µs and copies the context
+ * and call options: bench/README.md): one bounded walk of the raw input before any schema or query touches it,
+ * then `proceed`. Every failure leaves through `toTRPCError`, so ORM and PostgreSQL errors get their codes in one
+ * place; each call's outcome and duration go to the observer (the server's metrics and request log).
  */
-const mapErrors = t.middleware(async ({ ctx, next, path }) => {
+async function checkedCall<R extends { ok: true } | { ok: false; error: TRPCError }>(
+  { ctx, path, getRawInput }: { ctx: Context; path: string; getRawInput: () => Promise<unknown> },
+  proceed: () => Promise<R>,
+): Promise<R> {
   const started = performance.now();
-  let result = await next();
+  const finished = (code: string) => ctx.observer.callFinished(path, code, (performance.now() - started) / 1000);
+  let result: R;
+  try {
+    const refusal = inputRefusal(await getRawInput(), ctx.limits);
+    if (refusal) throw refusal;
+    result = await proceed();
+  } catch (thrown) {
+    const error = thrown instanceof TRPCError ? thrown : toTRPCError(thrown);
+    finished(error.code);
+    throw error;
+  }
   if (!result.ok && result.error.code === 'INTERNAL_SERVER_ERROR' && result.error.cause !== undefined) {
     result = { ...result, error: toTRPCError(result.error.cause) };
   }
-  ctx.observer.callFinished(path, result.ok ? 'OK' : result.error.code, (performance.now() - started) / 1000);
+  finished(result.ok ? 'OK' : result.error.code);
   return result;
-});
+}
 
-/** One bounded walk of the raw input before any schema or query touches it. */
-const guardInput = t.middleware(async ({ ctx, getRawInput, next }) => {
-  const problem = findInputProblem(await getRawInput(), ctx.limits);
-  if (problem) {
-    const cause = new InputRejected(problem);
-    throw new TRPCError({ code: 'BAD_REQUEST', message: cause.message, cause });
-  }
-  return next();
-});
+export const publicProcedure = t.procedure.use((options) => checkedCall(options, () => options.next()));
 
-export const publicProcedure = t.procedure.use(mapErrors).use(guardInput);
-
-const authenticated = publicProcedure.use(({ ctx, next }) => {
-  if (!ctx.identity) {
-    throw new TRPCError({ code: 'UNAUTHORIZED', message: 'A valid bearer token is required.' });
-  }
-  return next({ ctx: { identity: ctx.identity } });
-});
+/** A call with a valid bearer token: refused before its input is validated against any schema. */
+const authenticated = t.procedure.use((options) =>
+  checkedCall(options, () => {
+    const { identity } = options.ctx;
+    if (!identity) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'A valid bearer token is required.' });
+    return options.next({ ctx: { identity } });
+  }),
+);
 
 /** The user a call acts for: a user token acts for its own user, a service token for the `userId` it names. */
-const actingUser = authenticated.input(actingUserInput).use(({ ctx, input, next }) => {
-  const { identity } = ctx;
+function actingUserId(identity: Identity, input: { userId?: string | undefined }): string {
   if (identity.kind === 'service') {
     if (!input.userId) {
       throw new TRPCError({ code: 'BAD_REQUEST', message: 'userId: a service token must name the user it acts for' });
     }
-    return next({ ctx: { userId: input.userId } });
+    return input.userId;
   }
   if (input.userId !== undefined && input.userId !== identity.userId) {
     throw new TRPCError({ code: 'FORBIDDEN', message: 'userId: a user token can only act for its own user' });
   }
-  return next({ ctx: { userId: identity.userId } });
-});
+  return identity.userId;
+}
+
+/** Calls on behalf of one user; each kind below resolves the user in its own middleware, with its own work. */
+const actingUser = authenticated.input(actingUserInput);
 
 /**
  * A query on behalf of one user, with an EntityManager of its own: tRPC runs the calls of one batch
  * concurrently on one context.
  */
-export const userProcedure = actingUser.use(({ ctx, next }) =>
-  next({ ctx: { em: ctx.orm.em.fork() as EntityManager } }),
+export const userProcedure = actingUser.use(({ ctx, input, next }) =>
+  next({ ctx: { userId: actingUserId(ctx.identity, input), em: ctx.orm.em.fork() as EntityManager } }),
 );
 
 class Rollback extends Error {}
@@ -169,13 +186,14 @@ async function withRetries<R extends { ok: true } | { ok: false; error: TRPCErro
  * Each mutation is one unit of work: one transaction, committed only when the procedure succeeds, and run
  * again as withRetries says.
  */
-export const userMutation = actingUser.use(({ ctx, next, path }) =>
-  withRetries(ctx.observer, path, async () => {
-    let failure: Awaited<ReturnType<typeof next<{ em: EntityManager }>>> | undefined;
+export const userMutation = actingUser.use(({ ctx, input, next, path }) => {
+  const userId = actingUserId(ctx.identity, input);
+  return withRetries(ctx.observer, path, async () => {
+    let failure: Awaited<ReturnType<typeof next<{ userId: string; em: EntityManager }>>> | undefined;
     try {
       // Each attempt on an EntityManager of its own (transactional forks it again for the transaction).
       return await (ctx.orm.em.fork() as EntityManager).transactional(async (em) => {
-        const result = await next({ ctx: { em } });
+        const result = await next({ ctx: { userId, em } });
         if (!result.ok) {
           failure = result;
           throw new Rollback();
@@ -186,8 +204,8 @@ export const userMutation = actingUser.use(({ ctx, next, path }) =>
       if (thrown instanceof Rollback && failure) return failure;
       throw thrown;
     }
-  }),
-);
+  });
+});
 
 /**
  * A mutation whose usual case is one statement, which PostgreSQL runs and commits on its own, atomically, with
@@ -196,10 +214,11 @@ export const userMutation = actingUser.use(({ ctx, next, path }) =>
  * statement. Retried as userMutation is. Two round trips fewer per call, on the hottest path (message.append and
  * appendRound: bench/README.md).
  */
-export const oneStatementMutation = actingUser.use(({ ctx, next, path }) =>
-  withRetries(ctx.observer, path, () => {
+export const oneStatementMutation = actingUser.use(({ ctx, input, next, path }) => {
+  const userId = actingUserId(ctx.identity, input);
+  return withRetries(ctx.observer, path, () => {
     const em = ctx.orm.em.fork() as EntityManager;
     const transaction: InTransaction = (work) => em.transactional(work);
-    return next({ ctx: { em, transaction } });
-  }),
-);
+    return next({ ctx: { userId, em, transaction } });
+  });
+});
