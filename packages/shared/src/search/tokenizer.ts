@@ -246,6 +246,8 @@ export const toolLexeme = (toolName: string) => `tool:${toolName}`;
 
 /** A lexeme as a quoted tsvector / tsquery literal. */
 function quote(lexeme: string): string {
+  // Almost no lexeme holds either character: skip the two scans that would replace them.
+  if (!lexeme.includes("'") && !lexeme.includes('\\')) return `'${lexeme}'`;
   return `'${lexeme.replaceAll('\\', '\\\\').replaceAll("'", "''")}'`;
 }
 
@@ -257,30 +259,33 @@ export function searchDocument(
   fields: readonly SearchField[],
   extraLexemes: readonly { lexeme: string; weight: SearchWeight }[] = [],
 ): string {
-  const entries = new Map<string, string[]>();
+  // Each lexeme's positions as the literal writes them ("3A,17C"), built as they come.
+  const entries = new Map<string, { positions: string; count: number }>();
   let bytes = 0;
   const add = (lexeme: string, position: number, weight: SearchWeight) => {
-    let positions = entries.get(lexeme);
-    if (!positions) {
+    let entry = entries.get(lexeme);
+    if (!entry) {
       // Lexeme (at most 3 bytes per UTF-16 unit), alignment and position count: an upper bound of PostgreSQL's own.
       const cost = lexeme.length * 3 + 4;
       if (bytes + cost > DOCUMENT_BUDGET_BYTES) return;
       bytes += cost;
-      positions = [];
-      entries.set(lexeme, positions);
+      entry = { positions: '', count: 0 };
+      entries.set(lexeme, entry);
     }
-    if (positions.length >= MAX_POSITIONS_PER_LEXEME || bytes + 2 > DOCUMENT_BUDGET_BYTES) return;
+    if (entry.count >= MAX_POSITIONS_PER_LEXEME || bytes + 2 > DOCUMENT_BUDGET_BYTES) return;
     bytes += 2;
-    positions.push(`${Math.min(position, MAX_POSITION)}${weight}`);
+    const at = `${Math.min(position, MAX_POSITION)}${weight}`;
+    entry.positions = entry.count === 0 ? at : `${entry.positions},${at}`;
+    entry.count += 1;
   };
   for (const { lexeme, weight } of extraLexemes) add(lexeme, 1, weight);
   let position = 1;
   for (const field of fields) {
     position = scan(field.text, position + FIELD_GAP, (lexeme, _kind, at) => add(lexeme, at, field.weight));
   }
-  const out: string[] = [];
-  for (const [lexeme, positions] of entries) out.push(`${quote(lexeme)}:${positions.join(',')}`);
-  return out.join(' ');
+  let out = '';
+  for (const [lexeme, { positions }] of entries) out += `${out === '' ? '' : ' '}${quote(lexeme)}:${positions}`;
+  return out;
 }
 
 /** Text of any JSON value (a tool's input or output): keys and scalar values, one per line. */
