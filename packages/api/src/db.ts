@@ -40,14 +40,65 @@ export function toIsoOrNull(value: Date | string | null): string | null {
 
 /** JSON with object keys sorted, so two equal payloads hash the same whatever order their keys came in. */
 export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, item: unknown) => {
-    if (item && typeof item === 'object' && !Array.isArray(item)) {
-      return Object.fromEntries(
-        Object.entries(item as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
-      );
+  // undefined only for undefined itself, as JSON.stringify (typed the same way) answers it.
+  return canonicalValue(value, '') as string;
+}
+
+// Keys every object lists first, ascending by number, whatever order they were set in (as JSON.stringify writes
+// them): Object.keys has them in front already, and the rest sorts as text.
+const ARRAY_INDEX = /^(?:0|[1-9]\d{0,9})$/;
+const isArrayIndex = (key: string) => ARRAY_INDEX.test(key) && Number(key) < 4_294_967_295;
+
+function sortedKeys(record: object): string[] {
+  const keys = Object.keys(record);
+  let indexes = 0;
+  while (indexes < keys.length && isArrayIndex(keys[indexes] as string)) indexes += 1;
+  if (indexes === 0) return keys.sort();
+  return [...keys.slice(0, indexes), ...keys.slice(indexes).sort()];
+}
+
+/**
+ * One JSON value (what a request body parses to, Dates included) as canonicalJson writes it, undefined where
+ * JSON.stringify leaves it out; written directly, since
+ * every write hashes its payload: sorting through a JSON.stringify replacer built a sorted copy of every object
+ * (bench/README.md). Stored fingerprints were made by that replacer, so the output must stay byte for byte the
+ * same (db.test.ts checks it against the replacer).
+ */
+function canonicalValue(input: unknown, key: string | number): string | undefined {
+  let value = input;
+  if (value !== null && typeof value === 'object' && typeof (value as { toJSON?: unknown }).toJSON === 'function') {
+    value = (value as { toJSON: (key: string) => unknown }).toJSON(String(key));
+  }
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value);
+    case 'number':
+      return Number.isFinite(value) ? String(value) : 'null';
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'bigint':
+      // Throws, as JSON.stringify does.
+      return JSON.stringify(value);
+    case 'object': {
+      if (value === null) return 'null';
+      if (Array.isArray(value)) {
+        let out = '[';
+        for (let index = 0; index < value.length; index++) {
+          out += `${index === 0 ? '' : ','}${canonicalValue(value[index], index) ?? 'null'}`;
+        }
+        return `${out}]`;
+      }
+      const record = value as Record<string, unknown>;
+      let out = '';
+      for (const name of sortedKeys(record)) {
+        const item = canonicalValue(record[name], name);
+        if (item !== undefined) out += `${out === '' ? '' : ','}${JSON.stringify(name)}:${item}`;
+      }
+      return `{${out}}`;
     }
-    return item;
-  });
+    default:
+      return undefined;
+  }
 }
 
 /** Fingerprint of a write's payload: a replay with the same client id must carry the same one. */
