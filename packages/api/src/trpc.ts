@@ -59,6 +59,9 @@ export const outputParser =
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
+/** What a middleware's `next()` answers, as far as the middlewares here look at it. */
+type CallOutcome = { ok: true } | { ok: false; error: TRPCError };
+
 /** The refusal of a raw input that fails the bounded walk (see input-guard.ts), if it does. */
 function inputRefusal(rawInput: unknown, limits: Context['limits']): TRPCError | undefined {
   const problem = findInputProblem(rawInput, limits);
@@ -73,7 +76,7 @@ function inputRefusal(rawInput: unknown, limits: Context['limits']): TRPCError |
  * then `proceed`. Every failure leaves through `toTRPCError`, so ORM and PostgreSQL errors get their codes in one
  * place; each call's outcome and duration go to the observer (the server's metrics and request log).
  */
-async function checkedCall<R extends { ok: true } | { ok: false; error: TRPCError }>(
+async function checkedCall<R extends CallOutcome>(
   { ctx, path, getRawInput }: { ctx: Context; path: string; getRawInput: () => Promise<unknown> },
   proceed: () => Promise<R>,
 ): Promise<R> {
@@ -158,7 +161,7 @@ function retryReason(error: unknown): 'serialization' | 'deadlock' | 'replay' | 
  * and asks for a retry (a serialization failure, a deadlock) or because it lost a replay race: a bounded number
  * of times, with jittered backoff; nothing else is retried. An attempt fails by throwing or by a failed result.
  */
-async function withRetries<R extends { ok: true } | { ok: false; error: TRPCError }>(
+async function withRetries<R extends CallOutcome>(
   observer: Observer,
   path: string,
   attempt: () => Promise<R>,
