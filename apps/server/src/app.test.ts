@@ -1,5 +1,5 @@
-import { createToken, revokeToken, TOKEN_CACHE_MS } from '@threadstore/api';
-import { initOrm } from '@threadstore/shared/server';
+import { createToken, hashToken, revokeToken, TOKEN_CACHE_MS } from '@threadstore/api';
+import { ApiToken, initOrm } from '@threadstore/shared/server';
 import { createTestDatabase, type TestDatabase } from '@threadstore/shared/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from './app.ts';
@@ -110,6 +110,18 @@ describe('bearer tokens', () => {
     await db.orm.em.fork().execute('update api_tokens set revoked_at = now() where id = ?', [record.id]);
     await new Promise((resolve) => setTimeout(resolve, TOKEN_CACHE_MS + 50));
     expect((await get('conversation.list', token)).status).toBe(401);
+  });
+
+  it('remembers a refused token for a second, then asks the database again', async () => {
+    const token = `tsk_${crypto.randomUUID()}`;
+    expect((await get('conversation.list', token)).status).toBe(401);
+    // The token appears in the database afterwards, as if made by another process; this one is not told.
+    const em = db.orm.em.fork();
+    em.create(ApiToken, { tokenHash: hashToken(token), kind: 'user', userId: 'yan', label: null });
+    await em.flush();
+    expect((await get('conversation.list', token)).status).toBe(401);
+    await new Promise((resolve) => setTimeout(resolve, TOKEN_CACHE_MS + 50));
+    expect((await get('conversation.list', token)).status).toBe(200);
   });
 
   it('stores only a hash of each token', async () => {

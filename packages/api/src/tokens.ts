@@ -72,6 +72,15 @@ export async function countLiveTokens(em: EntityManager): Promise<number> {
  */
 export const TOKEN_CACHE_MS = 1_000;
 const TOKEN_CACHE_ENTRIES = 10_000;
+/**
+ * Headers naming no live token, remembered as long: a client retrying with a wrong or revoked token costs one
+ * lookup a second, not one per request (each lookup took about 0.4 ms of CPU besides the query: bench/README.md).
+ * A token can only be presented once it exists, so no new token is refused by it. Fewer entries than for live
+ * tokens, so a stream of made-up tokens cannot push those out.
+ */
+const UNKNOWN_TOKEN_ENTRIES = 1_000;
+/** Longer headers are not remembered: a token's header is 54 characters, and keys must stay small. */
+const CACHED_HEADER_LENGTH = 256;
 const LAST_USED_RESOLUTION_MS = 60_000;
 
 interface CachedIdentity {
@@ -80,12 +89,18 @@ interface CachedIdentity {
 }
 
 /** Per database: a process serving several (the tests) must not answer one database's token from another. */
-const identityCaches = new WeakMap<MikroORM, Map<string, CachedIdentity>>();
+interface IdentityCache {
+  /** By the whole Authorization header, so a request with a known token skips parsing and hashing it. */
+  live: Map<string, CachedIdentity>;
+  /** By the whole Authorization header: when the header stops being refused without a lookup. */
+  unknown: Map<string, number>;
+}
+const identityCaches = new WeakMap<MikroORM, IdentityCache>();
 
-function cacheOf(orm: MikroORM): Map<string, CachedIdentity> {
+function cacheOf(orm: MikroORM): IdentityCache {
   let cache = identityCaches.get(orm);
   if (!cache) {
-    cache = new Map();
+    cache = { live: new Map(), unknown: new Map() };
     identityCaches.set(orm, cache);
   }
   return cache;
@@ -94,24 +109,38 @@ function cacheOf(orm: MikroORM): Map<string, CachedIdentity> {
 /** Revocations are rare: remembering their ids is cheaper than finding each cache that holds the token. */
 const revokedInThisProcess = new Set<string>();
 
+/** Insertion order is age order: the oldest entry goes first when a map is full. */
+function remember<V>(map: Map<string, V>, key: string, value: V, entries: number): void {
+  if (key.length > CACHED_HEADER_LENGTH) return;
+  map.delete(key);
+  if (map.size >= entries) map.delete(map.keys().next().value as string);
+  map.set(key, value);
+}
+
 /** Resolves an `Authorization: Bearer ...` header to an identity; null when absent, unknown or revoked. */
 export async function authenticate(orm: MikroORM, authorization: string | undefined): Promise<Identity | null> {
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
-  if (!match?.[1]) return null;
-  const tokenHash = hashToken(match[1]);
+  if (!authorization) return null;
   const cache = cacheOf(orm);
   const now = Date.now();
-  const cached = cache.get(tokenHash);
+  const cached = cache.live.get(authorization);
   if (cached && cached.expiresAt > now && !revokedInThisProcess.has(cached.identity.tokenId)) return cached.identity;
-  cache.delete(tokenHash);
+  if (cached) cache.live.delete(authorization);
+  const refusedUntil = cache.unknown.get(authorization);
+  if (refusedUntil !== undefined && refusedUntil > now) return null;
 
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+  if (!match?.[1]) return null;
+  const tokenHash = hashToken(match[1]);
   const em = orm.em.fork();
   const token = await em.findOne(
     ApiToken,
     { tokenHash, revokedAt: null },
     { fields: ['id', 'kind', 'userId', 'lastUsedAt'], disableIdentityMap: true },
   );
-  if (!token) return null;
+  if (!token) {
+    remember(cache.unknown, authorization, now + TOKEN_CACHE_MS, UNKNOWN_TOKEN_ENTRIES);
+    return null;
+  }
   // last_used_at is kept to the minute, so a busy token does not write a row on every request.
   if (!token.lastUsedAt || token.lastUsedAt.getTime() < now - LAST_USED_RESOLUTION_MS) {
     await em.nativeUpdate(ApiToken, { id: token.id }, { lastUsedAt: new Date(now) });
@@ -120,8 +149,7 @@ export async function authenticate(orm: MikroORM, authorization: string | undefi
     token.kind === 'service'
       ? { kind: 'service', tokenId: token.id, userId: null }
       : { kind: 'user', tokenId: token.id, userId: token.userId as string };
-  // Only live tokens are kept: a token created by the command line works on its very first request.
-  if (cache.size >= TOKEN_CACHE_ENTRIES) cache.delete(cache.keys().next().value as string);
-  cache.set(tokenHash, { identity, expiresAt: now + TOKEN_CACHE_MS });
+  cache.unknown.delete(authorization);
+  remember(cache.live, authorization, { identity, expiresAt: now + TOKEN_CACHE_MS }, TOKEN_CACHE_ENTRIES);
   return identity;
 }
