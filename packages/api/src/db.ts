@@ -59,10 +59,9 @@ function sortedKeys(record: object): string[] {
 
 /**
  * One JSON value (what a request body parses to, Dates included) as canonicalJson writes it, undefined where
- * JSON.stringify leaves it out; written directly, since
- * every write hashes its payload: sorting through a JSON.stringify replacer built a sorted copy of every object
- * (bench/README.md). Stored fingerprints were made by that replacer, so the output must stay byte for byte the
- * same (db.test.ts checks it against the replacer).
+ * JSON.stringify leaves it out. Written directly, since every write hashes its payload: sorting through a
+ * JSON.stringify replacer built a sorted copy of every object (bench/README.md). Stored fingerprints were made by
+ * that replacer, so the output must stay byte for byte the same (db.test.ts checks it against the replacer).
  */
 function canonicalValue(input: unknown, key: string | number): string | undefined {
   let value = input;

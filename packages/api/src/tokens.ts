@@ -74,9 +74,9 @@ export const TOKEN_CACHE_MS = 1_000;
 const TOKEN_CACHE_ENTRIES = 10_000;
 /**
  * Headers naming no live token, remembered as long: a client retrying with a wrong or revoked token costs one
- * lookup a second, not one per request (each lookup took about 0.4 ms of CPU besides the query: bench/README.md).
- * A token can only be presented once it exists, so no new token is refused by it. Fewer entries than for live
- * tokens, so a stream of made-up tokens cannot push those out.
+ * lookup a second, not one per request (under load each lookup cost the server about 0.35 ms of CPU besides the
+ * query: bench/README.md). A token can only be presented once it exists, so no new token is refused by it. Fewer
+ * entries than for live tokens, so a stream of made-up tokens cannot push those out.
  */
 const UNKNOWN_TOKEN_ENTRIES = 1_000;
 /** Longer headers are not remembered: a token's header is 54 characters, and keys must stay small. */
