@@ -5,7 +5,6 @@ import rateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import {
-  type AppRouter,
   appRouter,
   authenticate,
   type Context,
@@ -16,14 +15,10 @@ import {
   type ListLimits,
   toTRPCError,
 } from '@threadstore/api';
-import {
-  type CreateFastifyContextOptions,
-  type FastifyTRPCPluginOptions,
-  fastifyTRPCPlugin,
-} from '@trpc/server/adapters/fastify';
 import Fastify, { type FastifyError, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { Metrics } from './metrics.ts';
+import { registerTrpcRoute } from './trpc-route.ts';
 
 export interface ServerLimits {
   bodyLimitBytes: number;
@@ -49,6 +44,8 @@ export interface AppOptions {
   /** The process's logger (see logging.ts); none: the app logs nothing. */
   logger?: Logger;
   limits?: Partial<ServerLimits>;
+  /** Off: every tRPC request goes through tRPC's own adapter (see trpc-route.ts). */
+  directSingleCalls?: boolean;
 }
 
 const REQUEST_ID_HEADER = 'x-request-id';
@@ -183,7 +180,7 @@ export async function buildApp(options: AppOptions) {
     return metrics.registry.metrics();
   });
 
-  const createContext = async ({ req }: CreateFastifyContextOptions): Promise<Context> => {
+  const createContext = async (req: FastifyRequest): Promise<Context> => {
     let identity: Awaited<ReturnType<typeof authenticate>>;
     try {
       identity = await authenticate(orm, req.headers.authorization);
@@ -229,22 +226,20 @@ export async function buildApp(options: AppOptions) {
           }),
       });
     }
-    await api.register(fastifyTRPCPlugin, {
-      prefix: '/trpc',
-      trpcOptions: {
-        router: appRouter,
-        createContext,
-        maxBatchSize: limits.maxBatchSize,
-        onError({ error, path: procedure, ctx }) {
-          // The full cause goes to the log with the request id; the response carries threadstore's words only.
-          if (error.code === 'INTERNAL_SERVER_ERROR') {
-            ctx?.log.error({ err: error.cause ?? error, procedure }, 'procedure failed');
-          } else if (error.cause && !(error.cause instanceof Error && error.cause.name === 'ZodError')) {
-            ctx?.log.warn({ err: error.cause, procedure, code: error.code }, 'procedure refused');
-          }
-        },
+    registerTrpcRoute(api, {
+      router: appRouter,
+      createContext,
+      maxBatchSize: limits.maxBatchSize,
+      directSingleCalls: options.directSingleCalls,
+      onError({ error, path: procedure, ctx }) {
+        // The full cause goes to the log with the request id; the response carries threadstore's words only.
+        if (error.code === 'INTERNAL_SERVER_ERROR') {
+          ctx?.log.error({ err: error.cause ?? error, procedure }, 'procedure failed');
+        } else if (error.cause && !(error.cause instanceof Error && error.cause.name === 'ZodError')) {
+          ctx?.log.warn({ err: error.cause, procedure, code: error.code }, 'procedure refused');
+        }
       },
-    } satisfies FastifyTRPCPluginOptions<AppRouter>);
+    });
   });
 
   const webDistDir = options.webDistDir;
