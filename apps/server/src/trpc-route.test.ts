@@ -226,6 +226,11 @@ describe('everything else, left to tRPC’s adapter', () => {
       200,
     ],
     [
+      'a mutation with a query string',
+      () => ({ ...mutation('conversation.create', { id: 'route-query' }), url: '/trpc/conversation.create?trace=1' }),
+      200,
+    ],
+    [
       'a procedure name percent-encoded twice',
       () => ({ ...query('conversation.list', {}), url: '/trpc/conversation%252Elist' }),
       200,

@@ -61,13 +61,13 @@ function singleCall(router: AppRouter, request: FastifyRequest, path: string): S
     return undefined;
   }
   const queryStart = request.url.indexOf('?');
-  const query = new URLSearchParams(queryStart < 0 ? '' : request.url.slice(queryStart + 1));
   let text: unknown;
   if (request.method === 'GET') {
+    const query = new URLSearchParams(queryStart < 0 ? '' : request.url.slice(queryStart + 1));
     for (const key of query.keys()) if (key !== 'input') return undefined;
     text = query.get('input') ?? undefined;
   } else {
-    if (query.size > 0 || !isJsonContentType(request.headers['content-type'])) return undefined;
+    if (queryStart >= 0 || !isJsonContentType(request.headers['content-type'])) return undefined;
     text = request.body;
   }
   if (text === undefined) return { path, procedure, type, input: undefined };
