@@ -25,8 +25,6 @@ export interface TrpcRouteOptions {
 
 /** A single call this route answers itself: the method tRPC requires for the procedure, its input as JSON. */
 interface SingleCall {
-  path: string;
-  procedure: AnyTRPCProcedure;
   type: 'query' | 'mutation';
   input: unknown;
 }
@@ -70,11 +68,11 @@ function singleCall(router: AppRouter, request: FastifyRequest, path: string): S
     if (queryStart >= 0 || !isJsonContentType(request.headers['content-type'])) return undefined;
     text = request.body;
   }
-  if (text === undefined) return { path, procedure, type, input: undefined };
+  if (text === undefined) return { type, input: undefined };
   if (typeof text !== 'string') return undefined;
   try {
     const input = router._def._config.transformer.input.deserialize(JSON.parse(text));
-    return { path, procedure, type, input };
+    return { type, input };
   } catch {
     return undefined;
   }
@@ -127,13 +125,18 @@ export function registerTrpcRoute(api: FastifyInstance, options: TrpcRouteOption
     if (!call) return fastifyRequestHandler({ ...adapterOptions, req: request, res: reply, path });
 
     let ctx: Context | undefined;
+    // As in tRPC's adapter, errors see the input only once the procedure has asked for it.
+    let inputRead = false;
     let answer: { result: { data: unknown } } | { error: ReturnType<typeof getTRPCErrorShape> };
     try {
       ctx = await options.createContext(request);
       const data = await callTRPCProcedure({
         router,
         path,
-        getRawInput: async () => call.input,
+        getRawInput: async () => {
+          inputRead = true;
+          return call.input;
+        },
         ctx,
         type: call.type,
         signal: clientGone(request, reply),
@@ -148,8 +151,9 @@ export function registerTrpcRoute(api: FastifyInstance, options: TrpcRouteOption
       answer = { result: { data } };
     } catch (cause) {
       const error: TRPCError = getTRPCErrorFromUnknown(cause);
-      options.onError({ error, path, input: call.input, ctx, type: call.type, req: request });
-      answer = { error: getTRPCErrorShape({ config, error, type: call.type, path, input: call.input, ctx }) };
+      const input = inputRead ? call.input : undefined;
+      options.onError({ error, path, input, ctx, type: call.type, req: request });
+      answer = { error: getTRPCErrorShape({ config, error, type: call.type, path, input, ctx }) };
     }
     return reply
       .code(getHTTPStatusCode(answer))
