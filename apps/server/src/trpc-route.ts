@@ -99,10 +99,11 @@ function clientGone(request: FastifyRequest, reply: FastifyReply): AbortSignal {
 }
 
 /**
- * tRPC at `/trpc/:path`. A single query or mutation (what every agent service sends, one call per request) is
- * answered here through tRPC's own `callTRPCProcedure`, error shape, status codes and transformer, without the
- * fetch `Request` and `Response` (and their web streams) that tRPC's adapter builds around each call: they were
- * about a fifth of a round's server CPU. Everything else goes to tRPC's adapter unchanged.
+ * tRPC at `/trpc/:path`. A single query or mutation (what agent services send, one call per request) is answered
+ * here through tRPC's own `callTRPCProcedure`, error shape, status codes and transformer, without the fetch
+ * `Request` and `Response` (and their web streams) that tRPC's adapter builds around each call: answering here
+ * took a quarter off a round's server CPU (bench/README.md). Everything else, batches among them, goes to tRPC's
+ * adapter unchanged.
  */
 export function registerTrpcRoute(api: FastifyInstance, options: TrpcRouteOptions): void {
   const { router } = options;
