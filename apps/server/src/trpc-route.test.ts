@@ -85,6 +85,12 @@ async function bothAnswers(request: Request) {
   return { answeredByRoute, status: fromRoute.status, body: fromRoute.body };
 }
 
+/** `request` as a batch of one: its input (already keyed "0") stays where it is, `batch=1` joins the query. */
+const batchOfOne = (request: Request): Request => ({
+  ...request,
+  url: request.url.includes('?') ? request.url.replace('?', '?batch=1&') : `${request.url}?batch=1`,
+});
+
 type Case = [name: string, request: () => Request, status: number];
 
 /** Each case's two answers are the same and have `status`; the route answered it itself, or left it to tRPC. */
@@ -147,6 +153,19 @@ describe('single calls answered by the route', () => {
     [
       'a percent-encoded procedure name',
       () => ({ ...query('conversation.list', {}), url: '/trpc/conversation%2Elist' }),
+      200,
+    ],
+    // What tRPC's httpBatchLink (the web client's, @threadstore/client's) sends for a call made on its own.
+    ['a query as a batch of one', () => batchOfOne(query('conversation.list', { 0: { limit: 2 } })), 200],
+    ['a batch of one with no input', () => batchOfOne(query('conversation.list', {})), 200],
+    [
+      'a batch of one whose input fails its schema',
+      () => batchOfOne(query('conversation.list', { 0: { limit: 0 } })),
+      400,
+    ],
+    [
+      'a mutation as a batch of one, then its replay',
+      () => batchOfOne(mutation('message.appendRound', { 0: round('route-batched', '北京') })),
       200,
     ],
   ];
@@ -227,6 +246,15 @@ describe('everything else, left to tRPC’s adapter', () => {
       'a query parameter beside the input',
       () => ({ ...query('conversation.list', {}), url: `${query('conversation.list', {}).url}&extra=1` }),
       200,
+    ],
+    [
+      'a batch of one whose input is not an object',
+      () =>
+        batchOfOne({
+          ...query('conversation.list', {}),
+          url: `/trpc/conversation.list?input=${encodeURIComponent('[1]')}`,
+        }),
+      400,
     ],
     [
       'a mutation with a query string',

@@ -26,6 +26,8 @@ export interface TrpcRouteOptions {
 /** A single call this route answers itself: the method tRPC requires for the procedure, its input as JSON. */
 interface SingleCall {
   type: 'query' | 'mutation';
+  /** Sent as a batch of one: answered as one, in an array. */
+  batch: boolean;
   input: unknown;
 }
 
@@ -45,13 +47,14 @@ function asksForStream(request: FastifyRequest): boolean {
 
 /**
  * The call in `request` if it is one this route answers itself: one query by GET or one mutation by POST, to a
- * procedure that exists, with no query parameter but GET's `input` and an input that parses. Anything else (a
- * batch, a stream, a wrong method, an unknown or encoded path, a body that is not JSON) is left to tRPC's adapter,
- * so its answer to those stays tRPC's own.
+ * procedure that exists, with an input that parses, sent alone or as a batch of one (`?batch=1`, what tRPC's
+ * `httpBatchLink` sends for a call made on its own). Anything else (a batch of several, a stream, a wrong method,
+ * an unknown or encoded path, a query parameter tRPC would not expect, a body that is not JSON) is left to tRPC's
+ * adapter, so its answer to those stays tRPC's own.
  */
 function singleCall(router: AppRouter, request: FastifyRequest, path: string): SingleCall | undefined {
   if (request.method !== 'GET' && request.method !== 'POST') return undefined;
-  if (path.includes('%') || asksForStream(request)) return undefined;
+  if (path.includes('%') || path.includes(',') || asksForStream(request)) return undefined;
   const procedures = router._def.procedures as unknown as Record<string, AnyTRPCProcedure>;
   const procedure = Object.hasOwn(procedures, path) ? procedures[path] : undefined;
   const type = procedure?._def.type;
@@ -59,23 +62,28 @@ function singleCall(router: AppRouter, request: FastifyRequest, path: string): S
     return undefined;
   }
   const queryStart = request.url.indexOf('?');
-  let text: unknown;
-  if (request.method === 'GET') {
-    const query = new URLSearchParams(queryStart < 0 ? '' : request.url.slice(queryStart + 1));
-    for (const key of query.keys()) if (key !== 'input') return undefined;
-    text = query.get('input') ?? undefined;
-  } else {
-    if (queryStart >= 0 || !isJsonContentType(request.headers['content-type'])) return undefined;
-    text = request.body;
+  const query = queryStart < 0 ? undefined : new URLSearchParams(request.url.slice(queryStart + 1));
+  let batch = false;
+  for (const [key, value] of query ?? []) {
+    if (key === 'batch' && value === '1' && !batch) batch = true;
+    else if (key !== 'input' || request.method !== 'GET') return undefined;
   }
-  if (text === undefined) return { type, input: undefined };
+  let text: unknown;
+  if (request.method === 'GET') text = query?.get('input') ?? undefined;
+  else if (isJsonContentType(request.headers['content-type'])) text = request.body;
+  else return undefined;
+  if (text === undefined) return { type, batch, input: undefined };
   if (typeof text !== 'string') return undefined;
+  let sent: unknown;
   try {
-    const input = router._def._config.transformer.input.deserialize(JSON.parse(text));
-    return { type, input };
+    sent = JSON.parse(text);
   } catch {
     return undefined;
   }
+  if (batch && (typeof sent !== 'object' || sent === null || Array.isArray(sent))) return undefined;
+  const input = batch ? (sent as Record<string, unknown>)[0] : sent;
+  const { deserialize } = router._def._config.transformer.input;
+  return { type, batch, input: input === undefined ? undefined : deserialize(input) };
 }
 
 /** A procedure's answer of a shape only tRPC's streaming links can carry. */
@@ -160,6 +168,6 @@ export function registerTrpcRoute(api: FastifyInstance, options: TrpcRouteOption
       .code(getHTTPStatusCode(answer))
       .header('vary', 'trpc-accept, accept')
       .header('content-type', 'application/json')
-      .send(Buffer.from(JSON.stringify(transformTRPCResponse(config, answer))));
+      .send(Buffer.from(JSON.stringify(transformTRPCResponse(config, call.batch ? [answer] : answer))));
   });
 }
