@@ -48,3 +48,46 @@ describe('appending to a conversation that exists', () => {
     expect(page.items.map((message) => message.parts)).toEqual([[text('a')], [text('b')], [text('c')], [text('d')]]);
   });
 });
+
+describe('appending with client-chosen ids', () => {
+  it('looks the ids up through indexes, also in the generic plan PostgreSQL switches to', async () => {
+    // One connection, so the statement the append prepared is the one explained.
+    const single = await MikroORM.init({ ...ormOptions({ clientUrl: db.url, poolMax: 1 }) });
+    try {
+      const bea = callerFor(single, 'bea');
+      const conversationId = crypto.randomUUID();
+      await bea.message.append({ conversationId, role: 'user', parts: [text('first')] });
+      // Enough rows that reading them all costs the planner more than the two indexes do.
+      await single.em.fork().execute(
+        `insert into messages (uuid, conversation_uuid, role, content, parts, seq, created_at, updated_at, status)
+         select gen_random_uuid(), c.uuid, 'user', 'm' || g, '[]'::jsonb, 1000 + g, now(), now(), 'complete'
+           from conversations c, generate_series(1, 5000) g where c.client_id is null and c.user_id = 'bea'`,
+      );
+      await single.em.fork().execute('analyze messages');
+      await bea.message.appendRound({
+        conversationId,
+        user: { id: crypto.randomUUID(), parts: [text('with a uuid')] },
+        assistant: { id: 'msg_client_chosen', parts: [text('and a client id')] },
+      });
+
+      const em = single.em.fork();
+      const [prepared] = await em.execute<{ name: string; statement: string; parameter_types: string }[]>(
+        `select name, statement, cardinality(parameter_types) as parameter_types from pg_prepared_statements
+          where statement like '%not exists (select 1 from messages%'`,
+      );
+      expect(prepared).toBeDefined();
+      const { name, parameter_types: parameters } = prepared as { name: string; parameter_types: string };
+      await em.execute('set plan_cache_mode = force_generic_plan');
+      const plan = await em.execute<{ 'QUERY PLAN': string }[]>(
+        `explain execute "${name}"(${Array.from({ length: Number(parameters) }, () => 'null').join(', ')})`,
+      );
+      await em.execute('reset plan_cache_mode');
+      const lines = plan.map((row) => row['QUERY PLAN']).join('\n');
+      expect(lines).not.toMatch(/Seq Scan on messages/);
+      expect(lines).toMatch(/Index Only Scan using idx_messages_uuid/);
+      expect(lines).toMatch(/Index Only Scan using uq_messages_client_id/);
+    } finally {
+      await single.close(true);
+    }
+  });
+});

@@ -236,8 +236,11 @@ function appendStatement({ count, conversationColumn, namesIds }: AppendShape): 
     const values = APPENDED_VALUES.map((value, offset) => `$${base + offset}${value.slice(value.indexOf('::'))}`);
     return `(${index + 1}, ${values.join(', ')})`;
   });
+  // Two lookups, not one with OR: PostgreSQL's generic plan for the prepared statement (which it switches to after
+  // five runs) scanned every message for the OR form, so each append with ids cost more as the table grew.
   const noneStored = namesIds
-    ? 'and not exists (select 1 from messages s where s.uuid = any($6::uuid[]) or s.client_id = any($7::text[]))'
+    ? `and not exists (select 1 from messages s where s.uuid = any($6::uuid[]))
+       and not exists (select 1 from messages s where s.client_id = any($7::text[]))`
     : '';
   const text = `with pos as (
     update conversations c
