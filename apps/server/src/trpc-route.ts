@@ -107,11 +107,11 @@ function clientGone(request: FastifyRequest, reply: FastifyReply): AbortSignal {
 }
 
 /**
- * tRPC at `/trpc/:path`. A single query or mutation (what agent services send, one call per request) is answered
- * here through tRPC's own `callTRPCProcedure`, error shape, status codes and transformer, without the fetch
- * `Request` and `Response` (and their web streams) that tRPC's adapter builds around each call: answering here
- * took a quarter off a round's server CPU (bench/README.md). Everything else, batches among them, goes to tRPC's
- * adapter unchanged.
+ * tRPC at `/trpc/:path`. A single query or mutation, alone or as a batch of one (what agent services and the web
+ * client send for a call made on its own), is answered here through tRPC's own `callTRPCProcedure`, error shape,
+ * status codes and transformer, without the fetch `Request` and `Response` (and their web streams) that tRPC's
+ * adapter builds around each call: answering here took a quarter off a round's server CPU (bench/README.md).
+ * Everything else, batches of several among them, goes to tRPC's adapter unchanged.
  */
 export function registerTrpcRoute(api: FastifyInstance, options: TrpcRouteOptions): void {
   const { router } = options;
