@@ -23,7 +23,7 @@ export interface TrpcRouteOptions {
   directSingleCalls?: boolean;
 }
 
-/** A single call this route answers itself: the method tRPC requires for the procedure, its input as JSON. */
+/** A single call this route answers itself: its procedure's type and its input, parsed. */
 interface SingleCall {
   type: 'query' | 'mutation';
   /** Sent as a batch of one: answered as one, in an array. */
@@ -32,6 +32,9 @@ interface SingleCall {
 }
 
 const ACCEPTED_METHOD = { query: 'GET', mutation: 'POST' } as const;
+
+/** The router's procedures by path, as tRPC keeps them. */
+type Procedures = Record<string, AnyTRPCProcedure>;
 
 function isJsonContentType(value: string | undefined): boolean {
   return value?.toLowerCase().split(';', 1)[0]?.trim() === 'application/json';
@@ -52,10 +55,14 @@ function asksForStream(request: FastifyRequest): boolean {
  * an unknown or encoded path, a query parameter tRPC would not expect, a body that is not JSON) is left to tRPC's
  * adapter, so its answer to those stays tRPC's own.
  */
-function singleCall(router: AppRouter, request: FastifyRequest, path: string): SingleCall | undefined {
+function singleCall(
+  router: AppRouter,
+  procedures: Procedures,
+  request: FastifyRequest,
+  path: string,
+): SingleCall | undefined {
   if (request.method !== 'GET' && request.method !== 'POST') return undefined;
   if (path.includes('%') || path.includes(',') || asksForStream(request)) return undefined;
-  const procedures = router._def.procedures as unknown as Record<string, AnyTRPCProcedure>;
   const procedure = Object.hasOwn(procedures, path) ? procedures[path] : undefined;
   const type = procedure?._def.type;
   if (!procedure || (type !== 'query' && type !== 'mutation') || ACCEPTED_METHOD[type] !== request.method) {
@@ -116,6 +123,7 @@ function clientGone(request: FastifyRequest, reply: FastifyReply): AbortSignal {
 export function registerTrpcRoute(api: FastifyInstance, options: TrpcRouteOptions): void {
   const { router } = options;
   const config = router._def._config;
+  const procedures = router._def.procedures as unknown as Procedures;
   const direct = options.directSingleCalls ?? true;
   // As tRPC's plugin does: its handler parses JSON itself, and form data reaches it as the raw stream.
   api.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => done(null, body));
@@ -130,7 +138,7 @@ export function registerTrpcRoute(api: FastifyInstance, options: TrpcRouteOption
 
   api.all<{ Params: { path: string } }>('/trpc/:path', async (request, reply) => {
     const path = request.params.path;
-    const call = direct ? singleCall(router, request, path) : undefined;
+    const call = direct ? singleCall(router, procedures, request, path) : undefined;
     if (!call) return fastifyRequestHandler({ ...adapterOptions, req: request, res: reply, path });
 
     let ctx: Context | undefined;

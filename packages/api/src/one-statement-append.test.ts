@@ -71,12 +71,12 @@ describe('appending with client-chosen ids', () => {
       });
 
       const em = single.em.fork();
-      const [prepared] = await em.execute<{ name: string; statement: string; parameter_types: string }[]>(
-        `select name, statement, cardinality(parameter_types) as parameter_types from pg_prepared_statements
+      const [prepared] = await em.execute<{ name: string; parameter_count: string }[]>(
+        `select name, cardinality(parameter_types) as parameter_count from pg_prepared_statements
           where statement like '%not exists (select 1 from messages%'`,
       );
       expect(prepared).toBeDefined();
-      const { name, parameter_types: parameters } = prepared as { name: string; parameter_types: string };
+      const { name, parameter_count: parameters } = prepared as { name: string; parameter_count: string };
       await em.execute('set plan_cache_mode = force_generic_plan');
       const plan = await em.execute<{ 'QUERY PLAN': string }[]>(
         `explain execute "${name}"(${Array.from({ length: Number(parameters) }, () => 'null').join(', ')})`,
