@@ -36,3 +36,30 @@ export async function failure(promise: Promise<unknown>): Promise<{ code: string
 }
 
 export const codeOf = async (promise: Promise<unknown>) => (await failure(promise)).code;
+
+/**
+ * The generic plans PostgreSQL keeps for the statements the server prepared on this ORM's one connection whose
+ * text contains `fragment` (one at least, or it throws): after five calls it may switch a prepared statement to
+ * this plan, made without the parameters' values.
+ */
+export async function genericPlans(orm: MikroORM, fragment: string): Promise<string[]> {
+  const em = orm.em.fork();
+  const prepared = await em.execute<{ name: string; parameter_count: string }[]>(
+    `select name, cardinality(parameter_types) as parameter_count from pg_prepared_statements
+      where strpos(statement, ?) > 0 order by name`,
+    [fragment],
+  );
+  if (prepared.length === 0) throw new Error(`no statement containing "${fragment}" is prepared on this connection`);
+  await em.execute('set plan_cache_mode = force_generic_plan');
+  try {
+    const plans: string[] = [];
+    for (const { name, parameter_count: count } of prepared) {
+      const nulls = Array.from({ length: Number(count) }, () => 'null').join(', ');
+      const plan = await em.execute<{ 'QUERY PLAN': string }[]>(`explain execute "${name}"(${nulls})`);
+      plans.push(plan.map((row) => row['QUERY PLAN']).join('\n'));
+    }
+    return plans;
+  } finally {
+    await em.execute('reset plan_cache_mode');
+  }
+}

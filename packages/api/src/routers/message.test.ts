@@ -1,8 +1,10 @@
+import { MikroORM } from '@mikro-orm/postgresql';
+import { ormOptions } from '@threadstore/shared/server';
 import { createTestDatabase, type TestDatabase } from '@threadstore/shared/testing';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { abortStaleStreams } from '../services/messages.ts';
-import { callerFor, codeOf, failure, text } from '../testing.ts';
+import { callerFor, codeOf, failure, genericPlans, text } from '../testing.ts';
 
 let db: TestDatabase;
 beforeAll(async () => {
@@ -318,6 +320,86 @@ describe('ordering and paging', () => {
     const everything = await allMessages(alice, conversationId);
     expect(new Set(seen).size).toBe(seen.length);
     expect([...seen, ...tail]).toEqual(everything.map((message) => message.id));
+  });
+
+  it('pages hold every message exactly as its write returned it, in both directions and by client ids', async () => {
+    const alice = user('alice');
+    const conversationId = `chat-${crypto.randomUUID()}`;
+    const awkward = 'quotes " \\ back\\slash, tab\t, newline\n, \u0001, 汉字 and 🦜, \u2028';
+    const stored = [
+      await alice.message.append({ conversationId, id: 'msg-plain', role: 'user', parts: [text('你好')] }),
+      await alice.message.append({
+        conversationId,
+        role: 'assistant',
+        parts: [
+          { type: 'step-start' },
+          text(awkward),
+          {
+            type: 'tool-lookup',
+            toolCallId: 'call_1',
+            state: 'output-available',
+            input: { n: [0.1, 1e21, -0, 2 ** 60, null], nested: { empty: {}, list: [] } },
+            output: { ok: true, value: null },
+          },
+        ],
+        attachments: [{ name: 'a.txt', size: 12 }],
+        metadata: { model: 'gpt', tokens: 42, note: null },
+      }),
+      ...Object.values(
+        await alice.message.appendRound({
+          conversationId,
+          user: { id: crypto.randomUUID(), parts: [text(awkward)], metadata: {} },
+          assistant: { parts: [text('reply')] },
+        }),
+      ),
+    ];
+    const older = await alice.message.list({ conversationId, direction: 'older', limit: 10 });
+    const newer = await alice.message.list({ conversationId, direction: 'newer', limit: 10 });
+    expect(older).toEqual({ items: stored, nextCursor: null });
+    expect(newer).toEqual({ items: stored, nextCursor: null });
+    expect(stored[1]?.metadata).toEqual({ model: 'gpt', tokens: 42, note: null });
+    expect(stored[0]).not.toHaveProperty('metadata');
+    for (const message of stored) expect(await alice.message.get({ id: message.id })).toEqual(message);
+  });
+
+  it('reads a page as one range of the conversation-position index, also in the generic plan', async () => {
+    // One connection, so the statements the pages prepared are the ones explained.
+    const single = await MikroORM.init({ ...ormOptions({ clientUrl: db.url, poolMax: 1 }) });
+    try {
+      const cat = callerFor(single, 'cat');
+      const conversationIds = [crypto.randomUUID(), `chat-${crypto.randomUUID()}`];
+      for (const conversationId of conversationIds) {
+        await cat.message.append({ conversationId, role: 'user', parts: [text('first')] });
+      }
+      await single.em.fork().execute(
+        `insert into messages (uuid, conversation_uuid, role, content, parts, seq, created_at, updated_at, status)
+         select gen_random_uuid(), c.uuid, 'user', 'm' || g, '[]'::jsonb, 1 + g, now(), now(), 'complete'
+           from conversations c, generate_series(1, 5000) g where c.user_id = 'cat'`,
+      );
+      // And a sidebar of many conversations, so finding one by the user's rows would cost more than by its id.
+      await single.em.fork().execute(
+        `insert into conversations (uuid, user_id, title) select gen_random_uuid(), 'cat', 'c' || g
+           from generate_series(1, 5000) g`,
+      );
+      await single.em.fork().execute('analyze messages, conversations');
+      for (const conversationId of conversationIds) {
+        for (const direction of ['older', 'newer'] as const) {
+          const first = await cat.message.list({ conversationId, direction, limit: 50 });
+          await cat.message.list({ conversationId, direction, limit: 50, cursor: first.nextCursor ?? undefined });
+        }
+      }
+      const plans = await genericPlans(single, 'as bytes_before');
+      expect(plans).toHaveLength(8);
+      for (const plan of plans) {
+        expect(plan).not.toMatch(/Seq Scan|Sort/);
+        expect(plan).toMatch(
+          /Index Scan using (idx_conversations_uuid|uq_conversations_user_client_id) on conversations/,
+        );
+        expect(plan).toMatch(/Index Scan (Backward )?using uq_messages_conversation_seq on messages/);
+      }
+    } finally {
+      await single.close(true);
+    }
   });
 
   it('returns the messages of the last hours, in order', async () => {

@@ -51,8 +51,21 @@ export const MESSAGE_COLUMNS = [
 /** A message as this service reads it: the entity's columns, as the driver returns them. */
 export type MessageRecord = Pick<Selectable<Database['messages']>, (typeof MESSAGE_COLUMNS)[number]>;
 
+/** The columns of a stored message that its DTO carries besides its times. */
+type MessageFields = Pick<
+  MessageRecord,
+  'uuid' | 'client_id' | 'role' | 'content' | 'parts' | 'attachments' | 'metadata' | 'status'
+>;
+
 /** `conversationId` is the conversation's external id, which the caller has from the conversation's own row. */
-export function toMessageDto(row: MessageRecord, conversationId: string): MessageDto {
+export function toMessageDto(
+  row: MessageFields & Pick<MessageRecord, 'created_at' | 'updated_at'>,
+  conversationId: string,
+): MessageDto {
+  return messageDto(row, conversationId, toIso(row.created_at), toIso(row.updated_at));
+}
+
+function messageDto(row: MessageFields, conversationId: string, createdAt: string, updatedAt: string): MessageDto {
   return {
     id: externalId(row),
     conversationId,
@@ -63,8 +76,8 @@ export function toMessageDto(row: MessageRecord, conversationId: string): Messag
     // Absent rather than null, so the message is a valid AI SDK UIMessage with a metadata schema.
     ...(row.metadata === null ? {} : { metadata: row.metadata }),
     status: row.status,
-    createdAt: toIso(row.created_at),
-    updatedAt: toIso(row.updated_at),
+    createdAt,
+    updatedAt,
   };
 }
 
@@ -350,6 +363,81 @@ async function ownedConversation(
 type SeqCursor = [number];
 const isSeqCursor = (values: unknown[]): values is SeqCursor => values.length === 1 && Number.isSafeInteger(values[0]);
 
+/** A message of a history page as its statement sends it: its times already in the DTO's ISO form. */
+type PageMessage = MessageFields & { seq: number; createdAt: string; updatedAt: string };
+
+/**
+ * The columns a page sends per message, under their own names, and its times as ISO text in UTC, cut to the
+ * millisecond as toIso cuts them (the schemas' dates have four-digit years, as to_char writes them).
+ */
+const PAGE_COLUMNS = [
+  'uuid',
+  'client_id',
+  'role',
+  'content',
+  'parts',
+  'attachments',
+  'metadata',
+  'status',
+  'seq',
+] as const satisfies readonly (keyof PageMessage)[];
+
+interface PageShape {
+  conversationColumn: 'uuid' | 'client_id';
+  forward: boolean;
+  fromCursor: boolean;
+}
+
+const pageStatements = new Map<string, string>();
+
+/**
+ * The history page's text for a shape, built once: $1 the conversation's id, $2 the user, $3 how many rows to
+ * fetch (one more than the page, to tell whether more follow), $4 the page's byte budget, $5 the cursor's position.
+ *
+ * The ownership check is an uncorrelated subquery (PostgreSQL runs it once, as an InitPlan), so the page is one
+ * range of uq_messages_conversation_seq. The limit applies before the byte budget, so only a page's rows are
+ * measured, and rows past the budget (one row at least) are not sent. PostgreSQL sends the page as one row with
+ * one JSON array: decoding sixteen columns of every message was a quarter of the server's CPU for a page
+ * (bench/README.md), and the array is one JSON.parse. An empty page still tells an empty conversation (its uuid)
+ * from one that is not the caller's (none).
+ */
+function pageStatement({ conversationColumn, forward, fromCursor }: PageShape): string {
+  const key = `${conversationColumn}:${forward}:${fromCursor}`;
+  const cached = pageStatements.get(key);
+  if (cached) return cached;
+  const order = forward ? 'asc' : 'desc';
+  const iso = (column: string) => `to_char(p.${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+  const fields = [
+    ...PAGE_COLUMNS.map((column) => `'${column}', p.${column}`),
+    `'createdAt', ${iso('created_at')}`,
+    `'updatedAt', ${iso('updated_at')}`,
+  ];
+  const text = `with owned as (
+    select c.uuid, c.client_id from conversations c where c.${conversationColumn} = $1 and c.user_id = $2
+  ), lim as (
+    select ${columnListText([...PAGE_COLUMNS, 'created_at', 'updated_at'], 'm')},
+           octet_length(m.parts::text) + coalesce(octet_length(m.metadata::text), 0)
+             + coalesce(octet_length(m.content), 0) as bytes
+      from messages m
+     where m.conversation_uuid = (select o.uuid from owned o)
+           ${fromCursor ? `and m.seq ${forward ? '>' : '<'} $5` : ''}
+     order by m.seq ${order}
+     limit $3
+  ), measured as (
+    select lim.*, count(*) over () as fetched,
+           coalesce(sum(lim.bytes) over (order by lim.seq ${order} rows between unbounded preceding and 1 preceding), 0)
+             as bytes_before
+      from lim
+  )
+  select (select o.uuid from owned o) as conversation_uuid, (select o.client_id from owned o) as conversation_client_id,
+         coalesce(max(p.fetched), 0) as fetched,
+         coalesce(json_agg(json_build_object(${fields.join(', ')}) order by p.seq ${order}), '[]') as items
+    from measured p
+   where p.bytes_before < $4`;
+  pageStatements.set(key, text);
+  return text;
+}
+
 /**
  * History by position: `newer` walks forward from the cursor (from the start without one), `older` walks back
  * (from the latest without one). Items are always in chronological order; never OFFSET.
@@ -362,55 +450,33 @@ export async function listMessages(
 ): Promise<{ items: MessageDto[]; nextCursor: string | null }> {
   const forward = input.direction === 'newer';
   const after = input.cursor ? decodeCursor<SeqCursor>(input.cursor, isSeqCursor)[0] : undefined;
-  const order = forward ? 'asc' : 'desc';
-  const kysely = db(em);
-  // The ownership check rides along as an uncorrelated subquery (PostgreSQL runs it once, as an InitPlan, and
-  // the page is still one range of uq_messages_conversation_seq); only an empty page asks again, to tell an
-  // empty conversation from one that is not the caller's.
-  const owned = kysely
-    .selectFrom('conversations as c')
-    .where(`c.${idColumn(input.conversationId)}`, '=', input.conversationId)
-    .where('c.user_id', '=', userId);
-  // A page also ends at a byte budget (one row at least). The limit applies first, so only a page's rows are
-  // measured, and rows past the budget are not sent.
-  const limited = kysely
-    .selectFrom('messages as m')
-    .select([
-      ...columns('m', MESSAGE_COLUMNS),
-      sql<string>`octet_length(m.parts::text) + coalesce(octet_length(m.metadata::text), 0) + coalesce(octet_length(m.content), 0)`.as(
-        'bytes',
-      ),
-      owned.select('c.client_id').as('conversation_client_id'),
-    ])
-    .where('m.conversation_uuid', '=', owned.select('c.uuid'))
-    .$if(after !== undefined, (qb) => qb.where('m.seq', forward ? '>' : '<', String(after)))
-    .orderBy('m.seq', order)
-    .limit(input.limit + 1);
-  // Kysely's window functions take no frame clause, so the running sum is written out.
-  const measured = kysely
-    .selectFrom(limited.as('lim'))
-    .selectAll('lim')
-    .select([
-      sql<string>`count(*) over ()`.as('fetched'),
-      sql<string>`coalesce(sum(lim.bytes) over (order by lim.seq ${sql.raw(order)} rows between unbounded preceding and 1 preceding), 0)`.as(
-        'bytes_before',
-      ),
-    ]);
-  const rows = await kysely
-    .selectFrom(measured.as('page'))
-    .selectAll('page')
-    .where('page.bytes_before', '<', String(limits.pageBytes))
-    .orderBy('page.seq', order)
-    .execute();
-  const first = rows[0];
-  if (!first) await ownedConversation(em, userId, input.conversationId);
-  const conversationId = first ? (first.conversation_client_id ?? first.conversation_uuid) : input.conversationId;
-  const cut = rows.length < Number(first?.fetched ?? 0);
-  const page = rows.slice(0, input.limit);
-  const edge = page.at(-1);
-  const nextCursor = (cut || rows.length > input.limit) && edge ? encodeCursor([Number(edge.seq)]) : null;
-  if (!forward) page.reverse();
-  return { items: page.map((row) => toMessageDto(row, conversationId)), nextCursor };
+  const shape: PageShape = {
+    conversationColumn: idColumn(input.conversationId),
+    forward,
+    fromCursor: after !== undefined,
+  };
+  const parameters: unknown[] = [input.conversationId, userId, input.limit + 1, limits.pageBytes];
+  if (after !== undefined) parameters.push(String(after));
+  const { rows } = await db(em).executeQuery(
+    preparedQuery<{
+      conversation_uuid: string | null;
+      conversation_client_id: string | null;
+      fetched: string;
+      items: PageMessage[];
+    }>(pageStatement(shape), parameters),
+  );
+  const [page] = rows;
+  if (!page?.conversation_uuid) throw notFound(`Conversation ${input.conversationId}`);
+  const conversationId = page.conversation_client_id ?? page.conversation_uuid;
+  const cut = page.items.length < Number(page.fetched);
+  const items = page.items.slice(0, input.limit);
+  const edge = items.at(-1);
+  const nextCursor = (cut || page.items.length > input.limit) && edge ? encodeCursor([edge.seq]) : null;
+  if (!forward) items.reverse();
+  return {
+    items: items.map((item) => messageDto(item, conversationId, item.createdAt, item.updatedAt)),
+    nextCursor,
+  };
 }
 
 /**
