@@ -360,6 +360,15 @@ describe('ordering and paging', () => {
     expect(stored[1]?.metadata).toEqual({ model: 'gpt', tokens: 42, note: null });
     expect(stored[0]).not.toHaveProperty('metadata');
     for (const message of stored) expect(await alice.message.get({ id: message.id })).toEqual(message);
+
+    // Times whose fraction PostgreSQL's JSON shortens (trailing zeros) or leaves out, as an import may store them.
+    await db.orm.em.fork().execute(
+      `update messages set created_at = '2025-01-02T03:04:05.12Z', updated_at = '2025-01-02T03:04:06Z'
+        where client_id = 'msg-plain'`,
+    );
+    const [plain] = (await alice.message.list({ conversationId, direction: 'newer', limit: 1 })).items;
+    expect(plain).toMatchObject({ createdAt: '2025-01-02T03:04:05.120Z', updatedAt: '2025-01-02T03:04:06.000Z' });
+    expect(plain).toEqual(await alice.message.get({ id: 'msg-plain' }));
   });
 
   it('reads a page as one range of the conversation-position index, also in the generic plan', async () => {

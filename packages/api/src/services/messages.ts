@@ -363,13 +363,10 @@ async function ownedConversation(
 type SeqCursor = [number];
 const isSeqCursor = (values: unknown[]): values is SeqCursor => values.length === 1 && Number.isSafeInteger(values[0]);
 
-/** A message of a history page as its statement sends it: its times already in the DTO's ISO form. */
+/** A message of a history page as its statement sends it: its times as PostgreSQL writes a UTC timestamp in JSON. */
 type PageMessage = MessageFields & { seq: number; createdAt: string; updatedAt: string };
 
-/**
- * The columns a page sends per message, under their own names, and its times as ISO text in UTC, cut to the
- * millisecond as toIso cuts them (the schemas' dates have four-digit years, as to_char writes them).
- */
+/** The columns a page sends per message, under their own names (its times are added as createdAt and updatedAt). */
 const PAGE_COLUMNS = [
   'uuid',
   'client_id',
@@ -381,6 +378,12 @@ const PAGE_COLUMNS = [
   'status',
   'seq',
 ] as const satisfies readonly (keyof PageMessage)[];
+
+/**
+ * A UTC timestamp as JSON has it from PostgreSQL (`2026-12-03T15:19:10.271147`, the fraction cut of trailing zeros
+ * or absent) in the DTO's form, cut to the millisecond as toIso cuts it. The schemas' dates have four-digit years.
+ */
+const isoFromUtcJson = (text: string) => `${text.slice(0, 19)}.${text.slice(20, 23).padEnd(3, '0')}Z`;
 
 interface PageShape {
   conversationColumn: 'uuid' | 'client_id';
@@ -395,43 +398,38 @@ const pageStatements = new Map<string, string>();
  * fetch (one more than the page, to tell whether more follow), $4 the page's byte budget, $5 the cursor's position.
  *
  * The ownership check is an uncorrelated subquery (PostgreSQL runs it once, as an InitPlan), so the page is one
- * range of uq_messages_conversation_seq. The limit applies before the byte budget, so only a page's rows are
- * measured, and rows past the budget (one row at least) are not sent. PostgreSQL sends the page as one row with
- * one JSON array: decoding sixteen columns of every message was a quarter of the server's CPU for a page
- * (bench/README.md), and the array is one JSON.parse. An empty page still tells an empty conversation (its uuid)
- * from one that is not the caller's (none).
+ * range of uq_messages_conversation_seq. Each message is written as JSON once, and the page is a JSON array in one
+ * row and column: decoding sixteen columns of every message took about a quarter of the server's CPU for a page
+ * (bench/README.md), and the array is one JSON.parse. The limit applies before the byte budget, so only a page's
+ * messages are measured (their JSON, as sent), and those past the budget (one at least) are not sent. An empty
+ * page still tells an empty conversation (its uuid) from one that is not the caller's (none).
  */
 function pageStatement({ conversationColumn, forward, fromCursor }: PageShape): string {
   const key = `${conversationColumn}:${forward}:${fromCursor}`;
   const cached = pageStatements.get(key);
   if (cached) return cached;
   const order = forward ? 'asc' : 'desc';
-  const iso = (column: string) => `to_char(p.${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
-  const fields = [
-    ...PAGE_COLUMNS.map((column) => `'${column}', p.${column}`),
-    `'createdAt', ${iso('created_at')}`,
-    `'updatedAt', ${iso('updated_at')}`,
-  ];
   const text = `with owned as (
     select c.uuid, c.client_id from conversations c where c.${conversationColumn} = $1 and c.user_id = $2
   ), lim as (
-    select ${columnListText([...PAGE_COLUMNS, 'created_at', 'updated_at'], 'm')},
-           octet_length(m.parts::text) + coalesce(octet_length(m.metadata::text), 0)
-             + coalesce(octet_length(m.content), 0) as bytes
-      from messages m
+    select m.seq, row_to_json(doc)::text as doc
+      from messages m,
+           lateral (select ${columnListText(PAGE_COLUMNS, 'm')}, m.created_at at time zone 'UTC' as "createdAt",
+                           m.updated_at at time zone 'UTC' as "updatedAt") doc
      where m.conversation_uuid = (select o.uuid from owned o)
            ${fromCursor ? `and m.seq ${forward ? '>' : '<'} $5` : ''}
      order by m.seq ${order}
      limit $3
   ), measured as (
-    select lim.*, count(*) over () as fetched,
-           coalesce(sum(lim.bytes) over (order by lim.seq ${order} rows between unbounded preceding and 1 preceding), 0)
+    select lim.seq, lim.doc, count(*) over () as fetched,
+           coalesce(sum(octet_length(lim.doc)) over (order by lim.seq ${order}
+                                                     rows between unbounded preceding and 1 preceding), 0)
              as bytes_before
       from lim
   )
   select (select o.uuid from owned o) as conversation_uuid, (select o.client_id from owned o) as conversation_client_id,
          coalesce(max(p.fetched), 0) as fetched,
-         coalesce(json_agg(json_build_object(${fields.join(', ')}) order by p.seq ${order}), '[]') as items
+         '[' || coalesce(string_agg(p.doc, ',' order by p.seq ${order}), '') || ']' as items
     from measured p
    where p.bytes_before < $4`;
   pageStatements.set(key, text);
@@ -462,19 +460,22 @@ export async function listMessages(
       conversation_uuid: string | null;
       conversation_client_id: string | null;
       fetched: string;
-      items: PageMessage[];
+      items: string;
     }>(pageStatement(shape), parameters),
   );
   const [page] = rows;
   if (!page?.conversation_uuid) throw notFound(`Conversation ${input.conversationId}`);
   const conversationId = page.conversation_client_id ?? page.conversation_uuid;
-  const cut = page.items.length < Number(page.fetched);
-  const items = page.items.slice(0, input.limit);
+  const sent = JSON.parse(page.items) as PageMessage[];
+  const cut = sent.length < Number(page.fetched);
+  const items = sent.slice(0, input.limit);
   const edge = items.at(-1);
-  const nextCursor = (cut || page.items.length > input.limit) && edge ? encodeCursor([edge.seq]) : null;
+  const nextCursor = (cut || sent.length > input.limit) && edge ? encodeCursor([edge.seq]) : null;
   if (!forward) items.reverse();
   return {
-    items: items.map((item) => messageDto(item, conversationId, item.createdAt, item.updatedAt)),
+    items: items.map((item) =>
+      messageDto(item, conversationId, isoFromUtcJson(item.createdAt), isoFromUtcJson(item.updatedAt)),
+    ),
     nextCursor,
   };
 }
