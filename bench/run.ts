@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PostgresChatMessageHistory } from '@langchain/community/stores/message/postgres';
 import { AIMessage, HumanMessage } from '@langchain/core/messages';
-import { percentiles, serverDir, serverNodeArguments, type Timing } from '@threadstore/server/bench';
+import { inTransaction, percentiles, serverDir, serverNodeArguments, type Timing } from '@threadstore/server/bench';
 import { type MessagePart, messageSearchDocument, titleSearchDocument } from '@threadstore/shared';
 import {
   createMigratedDatabase,
@@ -198,9 +198,7 @@ async function rawAppendOne(store: RawStore, conversationId: string, index: numb
   );
 }
 async function rawAppendRound(store: RawStore, conversationId: string, index: number): Promise<void> {
-  const client = await store.pool.connect();
-  try {
-    await client.query('begin');
+  await inTransaction(store.pool, async (client) => {
     await client.query('select 1 from conversations where uuid = $1 for update', [conversationId]);
     const { rows: updated } = await client.query<{ seq: string }>(
       `update conversations set message_seq = message_seq + 2, message_count = message_count + 2,
@@ -224,13 +222,7 @@ async function rawAppendRound(store: RawStore, conversationId: string, index: nu
       'assistant',
       ...rawMessageValues(store, assistantText(index), assistant.parts as MessagePart[]),
     ]);
-    await client.query('commit');
-  } catch (error) {
-    await client.query('rollback');
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
 }
 const lcHistory = (sessionId: string) => new PostgresChatMessageHistory({ pool: lcPool, sessionId });
 async function lcAppendRound(history: PostgresChatMessageHistory, index: number): Promise<void> {

@@ -1,6 +1,7 @@
 // Shared by the benchmarks: a throwaway PostgreSQL (embedded, or DATABASE_URL's server), migrated, and timing helpers.
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { createMigratedDatabase, dropDatabase, throwawayServer } from '@threadstore/shared/server';
+import type pg from 'pg';
 
 export { serverDir, serverNodeArguments } from '../src/server-command.ts';
 
@@ -52,3 +53,19 @@ export async function time(runs: number, body: (index: number) => Promise<unknow
 }
 
 export const ms = (value: number) => `${value.toFixed(2)} ms`;
+
+/** `work` on one connection of the pool, between BEGIN and COMMIT (ROLLBACK when it throws). */
+export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('begin');
+    const result = await work(client);
+    await client.query('commit');
+    return result;
+  } catch (error) {
+    await client.query('rollback');
+    throw error;
+  } finally {
+    client.release();
+  }
+}

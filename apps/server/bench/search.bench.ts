@@ -13,7 +13,7 @@ import {
 } from '@threadstore/shared';
 import { runAdmin } from '@threadstore/shared/server';
 import type pg from 'pg';
-import { ms, openBenchDatabase, type Timing, time } from './harness.ts';
+import { inTransaction, ms, openBenchDatabase, type Timing, time } from './harness.ts';
 
 const MESSAGES = Number(process.env.SEARCH_BENCH_MESSAGES ?? 1_000_000);
 const PER_CONVERSATION = 100;
@@ -259,14 +259,12 @@ function block(index: number): { conversations: ConversationRecord[]; messages: 
 async function storeBatch(pool: pg.Pool, batch: ReturnType<typeof block>[]): Promise<void> {
   const conversations = batch.flatMap((item) => item.conversations);
   const messages = batch.flatMap((item) => item.messages);
-  const client = await pool.connect();
-  try {
-    await client.query('begin');
+  await inTransaction(pool, async (client) => {
     await client.query(
       `insert into conversations (uuid, user_id, title, created_at, updated_at, last_message_at, deleted_at,
                                   message_count, message_seq, search)
-       select r.uuid, r.user_id, r.title, r.created_at, r.last_message_at, r.last_message_at, r.deleted_at, $1::int, $1::int,
-              r.search::tsvector
+       select r.uuid, r.user_id, r.title, r.created_at, r.last_message_at, r.last_message_at, r.deleted_at,
+              $1::int, $1::int, r.search::tsvector
          from jsonb_to_recordset($2::jsonb) as r(uuid uuid, user_id text, title text, created_at timestamptz,
                                                  last_message_at timestamptz, deleted_at timestamptz, search text)`,
       [PER_CONVERSATION, JSON.stringify(conversations)],
@@ -280,13 +278,7 @@ async function storeBatch(pool: pg.Pool, batch: ReturnType<typeof block>[]): Pro
                                                  parts jsonb, seq bigint, created_at timestamptz, search text)`,
       [JSON.stringify(messages)],
     );
-    await client.query('commit');
-  } catch (error) {
-    await client.query('rollback');
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 const database = await openBenchDatabase('search');

@@ -232,17 +232,29 @@ interface AppendShape {
   namesIds: boolean;
 }
 
-const appendStatements = new Map<string, string>();
+/**
+ * A statement's text built once per shape and kept: a hot path sends a fixed text per shape as a prepared
+ * statement (see preparedQuery), and builds none on the way.
+ */
+function builtOncePerShape<Shape>(build: (shape: Shape) => string): (shape: Shape) => string {
+  const texts = new Map<string, string>();
+  return (shape) => {
+    const key = JSON.stringify(shape);
+    let text = texts.get(key);
+    if (text === undefined) {
+      text = build(shape);
+      texts.set(key, text);
+    }
+    return text;
+  };
+}
 
 /**
- * The one-statement append's text for a shape, built once: $1 count, $2 title, $3 its search document, $4 the
- * conversation's id, $5 the user, then (when the write names ids) $6 and $7 the uuids and client ids, then each
- * message's APPENDED_VALUES.
+ * The one-statement append's text for a shape: $1 count, $2 title, $3 its search document, $4 the conversation's
+ * id, $5 the user, then (when the write names ids) $6 and $7 the uuids and client ids, then each message's
+ * APPENDED_VALUES.
  */
-function appendStatement({ count, conversationColumn, namesIds }: AppendShape): string {
-  const key = `${count}:${conversationColumn}:${namesIds}`;
-  const cached = appendStatements.get(key);
-  if (cached) return cached;
+const appendStatement = builtOncePerShape(({ count, conversationColumn, namesIds }: AppendShape): string => {
   const first = namesIds ? 8 : 6;
   const rows = Array.from({ length: count }, (_, index) => {
     const base = first + index * APPENDED_VALUES.length;
@@ -255,7 +267,7 @@ function appendStatement({ count, conversationColumn, namesIds }: AppendShape): 
     ? `and not exists (select 1 from messages s where s.uuid = any($6::uuid[]))
        and not exists (select 1 from messages s where s.client_id = any($7::text[]))`
     : '';
-  const text = `with pos as (
+  return `with pos as (
     update conversations c
        set message_seq = c.message_seq + $1::int, message_count = c.message_count + $1::int,
            last_message_at = clock_timestamp(), title = coalesce(c.title, $2::text),
@@ -271,9 +283,7 @@ function appendStatement({ count, conversationColumn, namesIds }: AppendShape): 
     returning ${columnListText(MESSAGE_COLUMNS)}
   )
   select ${columnListText(MESSAGE_COLUMNS, 'ins')}, pos.client_id as conversation_client_id from ins, pos`;
-  appendStatements.set(key, text);
-  return text;
-}
+});
 
 /**
  * The hot path of `message.append` and `message.appendRound`, in one round trip: the UPDATE takes the
@@ -391,10 +401,8 @@ interface PageShape {
   fromCursor: boolean;
 }
 
-const pageStatements = new Map<string, string>();
-
 /**
- * The history page's text for a shape, built once: $1 the conversation's id, $2 the user, $3 how many rows to
+ * The history page's text for a shape: $1 the conversation's id, $2 the user, $3 how many rows to
  * fetch (one more than the page, to tell whether more follow), $4 the page's byte budget, $5 the cursor's position.
  *
  * The ownership check is an uncorrelated subquery (PostgreSQL runs it once, as an InitPlan), so the page is one
@@ -404,12 +412,9 @@ const pageStatements = new Map<string, string>();
  * messages are measured (their JSON, as sent), and those past the budget (one at least) are not sent. An empty
  * page still tells an empty conversation (its uuid) from one that is not the caller's (none).
  */
-function pageStatement({ conversationColumn, forward, fromCursor }: PageShape): string {
-  const key = `${conversationColumn}:${forward}:${fromCursor}`;
-  const cached = pageStatements.get(key);
-  if (cached) return cached;
+const pageStatement = builtOncePerShape(({ conversationColumn, forward, fromCursor }: PageShape): string => {
   const order = forward ? 'asc' : 'desc';
-  const text = `with owned as (
+  return `with owned as (
     select c.uuid, c.client_id from conversations c where c.${conversationColumn} = $1 and c.user_id = $2
   ), lim as (
     select m.seq, row_to_json(doc)::text as doc
@@ -432,9 +437,7 @@ function pageStatement({ conversationColumn, forward, fromCursor }: PageShape): 
          '[' || coalesce(string_agg(p.doc, ',' order by p.seq ${order}), '') || ']' as items
     from measured p
    where p.bytes_before < $4`;
-  pageStatements.set(key, text);
-  return text;
-}
+});
 
 /**
  * History by position: `newer` walks forward from the cursor (from the start without one), `older` walks back
