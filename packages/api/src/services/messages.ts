@@ -377,17 +377,10 @@ const isSeqCursor = (values: unknown[]): values is SeqCursor => values.length ==
 type PageMessage = MessageFields & { seq: number; createdAt: string; updatedAt: string };
 
 /** The columns a page sends per message, under their own names (its times are added as createdAt and updatedAt). */
-const PAGE_COLUMNS = [
-  'uuid',
-  'client_id',
-  'role',
-  'content',
-  'parts',
-  'attachments',
-  'metadata',
-  'status',
-  'seq',
-] as const satisfies readonly (keyof PageMessage)[];
+const PAGE_COLUMNS = MESSAGE_COLUMNS.filter(
+  (column): column is Exclude<(typeof MESSAGE_COLUMNS)[number], 'conversation_uuid' | 'created_at' | 'updated_at'> =>
+    column !== 'conversation_uuid' && column !== 'created_at' && column !== 'updated_at',
+);
 
 /**
  * A UTC timestamp as JSON has it from PostgreSQL (`2026-12-03T15:19:10.271147`, the fraction cut of trailing zeros
