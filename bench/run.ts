@@ -232,16 +232,6 @@ async function lcAppendRound(history: PostgresChatMessageHistory, index: number)
 // ---------------------------------------------------------------------------------------------------------------
 // Measuring: sides interleaved call by call, the order rotated each round, after a warm-up of each.
 
-const gc = (globalThis as { gc?: () => void }).gc;
-if (!gc) throw new Error('run the benchmark with --expose-gc (pnpm bench does)');
-/**
- * A full collection of this process's heap, between calls and outside their timings. The sides share this
- * process, and each of LangChain's whole-history reads leaves the rows and messages of up to 100,000 messages as
- * garbage, which V8 would otherwise collect during the next side's timed calls (marking on one of the two cores,
- * then a pause). Each timed phase also starts from a collected heap.
- */
-const collectGarbage: () => void = gc;
-
 async function interleaved(
   scenario: string,
   sides: Partial<Record<Side, (index: number) => Promise<unknown>>>,
@@ -253,7 +243,6 @@ async function interleaved(
     const deadline = performance.now() + WARM_UP_SECONDS * 1000;
     for (let index = 0; index < WARM_UP && performance.now() < deadline; index += 1) await body(-1 - index);
   }
-  collectGarbage();
   serverPeakRss(true);
   const samples = new Map<Side, number[]>(entries.map(([side]) => [side, []]));
   for (let index = 0; index < runs; index += 1) {
@@ -263,7 +252,6 @@ async function interleaved(
       const started = performance.now();
       await body(index);
       samples.get(side)?.push(performance.now() - started);
-      if (side === 'langchain') collectGarbage();
     }
   }
   const figures = Object.fromEntries([...samples].map(([side, values]) => [side, percentiles(values)]));
