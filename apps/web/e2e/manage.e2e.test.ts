@@ -143,7 +143,7 @@ describe('managing history in Chromium', () => {
     const pinned = (await listAll()).slice(0, 5);
     await expect.poll(async () => (await rowIds()).slice(0, pinned.indexOf(id) + 1)).toContain(id);
     expect(await page.locator('.group-header').first().textContent()).toBe('Pinned');
-    expect(await row(id).locator('.pin').count()).toBe(1);
+    await expect.poll(() => row(id).locator('.pin').count()).toBe(1);
   });
 
   it('archives and unarchives', async () => {
