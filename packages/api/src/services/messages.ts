@@ -21,7 +21,7 @@ import {
   type messageUpdateInput,
   titleSearchDocument,
 } from '@threadstore/shared';
-import { type Database, preparedQuery } from '@threadstore/shared/server';
+import { builtOncePerShape, type Database, preparedQuery } from '@threadstore/shared/server';
 import { type Selectable, sql } from 'kysely';
 import type { z } from 'zod';
 import { DEFAULT_LIST_LIMITS, type ListLimits } from '../context.ts';
@@ -230,23 +230,6 @@ interface AppendShape {
   count: number;
   conversationColumn: 'uuid' | 'client_id';
   namesIds: boolean;
-}
-
-/**
- * A statement's text built once per shape and kept: a hot path sends a fixed text per shape as a prepared
- * statement (see preparedQuery), and builds none on the way.
- */
-function builtOncePerShape<Shape>(build: (shape: Shape) => string): (shape: Shape) => string {
-  const texts = new Map<string, string>();
-  return (shape) => {
-    const key = JSON.stringify(shape);
-    let text = texts.get(key);
-    if (text === undefined) {
-      text = build(shape);
-      texts.set(key, text);
-    }
-    return text;
-  };
 }
 
 /**

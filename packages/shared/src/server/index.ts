@@ -12,4 +12,4 @@ export {
 export * from './entities/index.ts';
 export { type Env, loadEnv } from './env.ts';
 export { initOrm, migrateUp, migrationsPath, type OrmSettings, ormOptions, ormSettingsFromEnv } from './orm.ts';
-export { preparedQuery } from './prepared-statements.ts';
+export { builtOncePerShape, preparedQuery } from './prepared-statements.ts';

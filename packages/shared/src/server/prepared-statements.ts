@@ -24,3 +24,20 @@ export function preparedQuery<Row>(text: string, parameters: readonly unknown[])
 export function preparedStatementName(text: string): string | undefined {
   return statementNames.get(text);
 }
+
+/**
+ * A statement's text built once per shape and kept: a hot path sends a fixed text per shape as a prepared
+ * statement (preparedQuery above), and builds none on the way.
+ */
+export function builtOncePerShape<Shape>(build: (shape: Shape) => string): (shape: Shape) => string {
+  const texts = new Map<string, string>();
+  return (shape) => {
+    const key = JSON.stringify(shape);
+    let text = texts.get(key);
+    if (text === undefined) {
+      text = build(shape);
+      texts.set(key, text);
+    }
+    return text;
+  };
+}
