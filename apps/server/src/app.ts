@@ -17,6 +17,7 @@ import {
 } from '@threadstore/api';
 import Fastify, { type FastifyError, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import type { Logger } from 'pino';
+import { answerClientError, describeHttpError, readRestOfBody, trpcErrorBody } from './http-errors.ts';
 import { Metrics } from './metrics.ts';
 import { registerTrpcRoute } from './trpc-route.ts';
 
@@ -56,42 +57,6 @@ interface RequestNote {
   calls: { procedure: string; code: string }[];
 }
 
-/** tRPC's JSON-RPC numbers for the codes the HTTP layer answers by itself, so every error has one shape. */
-const HTTP_ERRORS: Record<number, { code: string; rpc: number }> = {
-  400: { code: 'BAD_REQUEST', rpc: -32600 },
-  404: { code: 'NOT_FOUND', rpc: -32004 },
-  405: { code: 'METHOD_NOT_SUPPORTED', rpc: -32005 },
-  413: { code: 'PAYLOAD_TOO_LARGE', rpc: -32013 },
-  415: { code: 'UNSUPPORTED_MEDIA_TYPE', rpc: -32015 },
-  429: { code: 'TOO_MANY_REQUESTS', rpc: -32029 },
-  500: { code: 'INTERNAL_SERVER_ERROR', rpc: -32603 },
-};
-
-function trpcErrorBody(status: number, message: string) {
-  const known = HTTP_ERRORS[status] ?? (HTTP_ERRORS[500] as { code: string; rpc: number });
-  return { error: { message, code: known.rpc, data: { code: known.code, httpStatus: status } } };
-}
-
-/** Fastify's own refusals (body parsing, size, rate), worded for a caller and in the tRPC error shape. */
-function describeHttpError(error: FastifyError, limits: ServerLimits): { status: number; message: string } {
-  switch (error.code) {
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return { status: 415, message: 'The request body must be JSON, sent with Content-Type: application/json.' };
-    case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return { status: 413, message: `The request body is larger than ${limits.bodyLimitBytes} bytes.` };
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return { status: 400, message: 'The request body is empty; send the input as JSON.' };
-    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-      return { status: 400, message: 'The Content-Length header does not match the body.' };
-    default:
-      if (error.statusCode === 429) return { status: 429, message: error.message };
-      if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
-        return { status: error.statusCode, message: 'The request is malformed.' };
-      }
-      return { status: 500, message: 'Internal error.' };
-  }
-}
-
 /** The rate-limit key: a hash of the bearer token (never the token itself), else the client's address. */
 function rateLimitKey(request: FastifyRequest): string {
   const header = request.headers.authorization;
@@ -116,6 +81,7 @@ export async function buildApp(options: AppOptions) {
     requestIdHeader: REQUEST_ID_HEADER,
     genReqId: () => randomUUID(),
     routerOptions: { maxParamLength: 5000 },
+    clientErrorHandler: answerClientError,
   });
   const notes = new WeakMap<FastifyRequest, RequestNote>();
   const noteOf = (request: FastifyRequest): RequestNote => {
@@ -136,6 +102,9 @@ export async function buildApp(options: AppOptions) {
   app.addHook('onSend', async (request, reply) => {
     reply.header(REQUEST_ID_HEADER, request.id);
     if (closing) reply.header('connection', 'close');
+    else if (reply.getHeader('connection') === 'close' && (await readRestOfBody(request.raw))) {
+      reply.removeHeader('connection');
+    }
   });
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
@@ -210,7 +179,7 @@ export async function buildApp(options: AppOptions) {
     // Only JSON reaches tRPC: any other body is refused with a message saying what to send.
     api.removeAllContentTypeParsers();
     api.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
-      const { status, message } = describeHttpError(error, limits);
+      const { status, message } = describeHttpError(error, limits.bodyLimitBytes);
       if (status >= 500) request.log.error({ err: error }, 'request failed');
       return reply.code(status).send(trpcErrorBody(status, message));
     });
