@@ -242,6 +242,18 @@ describe('documents', () => {
     const word = /'word':([^ ]*)/.exec(searchDocument([{ kind: 'text', weight: 'A', text: 'word '.repeat(1000) }]));
     expect(word?.[1]?.split(',').length).toBe(256);
   });
+
+  it('leaves out a lexeme that fits the size budget but its position does not (PostgreSQL refuses `x:`)', () => {
+    // Words of 7 characters with digits (never stemmed), kept apart by a stop word so no pairs form: each new one
+    // takes 27 bytes of the budget, each repeat 2. 33,331 words and 19 repeats fill it to 25 bytes short of its
+    // end, exactly what one more new word takes without its position.
+    const word = (index: number) => `x${String(index).padStart(6, '0')}`;
+    const words = [...Array.from({ length: 19 }, () => word(0)), ...Array.from({ length: 33_332 }, (_, i) => word(i))];
+    const document = searchDocument([{ kind: 'text', weight: 'A', text: words.join(' the ') }]);
+    expect(document).toContain(`'${word(33_330)}':`);
+    expect(document).not.toContain(`'${word(33_331)}'`);
+    expect(document).not.toMatch(/':(?: |$)/);
+  });
 });
 
 describe('queries', () => {

@@ -265,9 +265,10 @@ export function searchDocument(
   const add = (lexeme: string, position: number, weight: SearchWeight) => {
     let entry = entries.get(lexeme);
     if (!entry) {
-      // Lexeme (at most 3 bytes per UTF-16 unit), alignment and position count: an upper bound of PostgreSQL's own.
+      // Lexeme (at most 3 bytes per UTF-16 unit), alignment, position count and its first position: an upper bound
+      // of PostgreSQL's own. A lexeme with no room left for a position stays out: PostgreSQL refuses `'a':`.
       const cost = lexeme.length * 3 + 4;
-      if (bytes + cost > DOCUMENT_BUDGET_BYTES) return;
+      if (bytes + cost + 2 > DOCUMENT_BUDGET_BYTES) return;
       bytes += cost;
       entry = { positions: '', count: 0 };
       entries.set(lexeme, entry);
