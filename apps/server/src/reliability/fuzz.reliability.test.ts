@@ -3,7 +3,7 @@
 import { appRouter } from '@threadstore/api';
 import { createTestDatabase, type TestDatabase } from '@threadstore/shared/testing';
 import fc from 'fast-check';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, onTestFailed } from 'vitest';
 import { type ServerProcess, startServerProcess } from './server-process.ts';
 
 let db: TestDatabase;
@@ -173,6 +173,7 @@ async function check(path: string, type: string, body: string): Promise<void> {
 }
 
 it('never answers 5xx or internal text, and refused calls change nothing', async () => {
+  onTestFailed(() => console.error(`the server's last output:\n${server.output()}`));
   // Something to damage: a conversation with messages, a context and a note.
   const seed = async (path: string, input: unknown) =>
     expect((await call(path, 'mutation', JSON.stringify(input))).status).toBe(200);

@@ -1,7 +1,7 @@
 // Load: 64 concurrent clients over loopback for 60 s with a mix of appends, lists,
 // search and setField. Zero errors; throughput, latency per procedure and peak memory go to the output.
 import { createTestDatabase, type TestDatabase } from '@threadstore/shared/testing';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it, onTestFailed } from 'vitest';
 import { type ServerProcess, startServerProcess } from './server-process.ts';
 
 let db: TestDatabase;
@@ -25,6 +25,7 @@ const percentile = (sorted: number[], p: number) =>
 const seconds = 60;
 
 it(`serves 64 clients for ${seconds} s with a mixed workload and no errors`, async () => {
+  onTestFailed(() => console.error(`the server's last output:\n${server.output()}`));
   const { base, token } = server;
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
   const latencies = new Map<string, number[]>();

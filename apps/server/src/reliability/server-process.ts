@@ -12,6 +12,8 @@ export interface ServerProcess {
   child: ChildProcess;
   /** Peak resident memory of the server process so far (VmHWM), in bytes. */
   peakRss(): number;
+  /** The last 100 kB the server wrote (stdout and stderr), and how it ended if it has: for a failing test's report. */
+  output(): string;
   stop(): Promise<void>;
 }
 
@@ -26,12 +28,12 @@ export async function startServerProcess(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    if (output.length < 100_000) output += chunk.toString();
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    if (output.length < 100_000) output += chunk.toString();
-  });
+  // The tail is kept: what a failing test needs is what the server wrote last.
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-100_000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const deadline = Date.now() + 60_000;
   for (;;) {
@@ -41,6 +43,10 @@ export async function startServerProcess(
         base: ready[1],
         token: ready[2],
         child,
+        output() {
+          const ended = child.exitCode !== null || child.signalCode !== null;
+          return ended ? `${output}\n[the server exited: code ${child.exitCode}, signal ${child.signalCode}]` : output;
+        },
         peakRss() {
           const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
           return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
