@@ -261,11 +261,8 @@ async function timeRounds(
 
 /**
  * One latency scenario. `apart`: sides timed on their own once the others are done, instead of among them. A
- * LangChain history read loads the whole session into this process (100,000 messages, 0.3–0.4 s each), and
- * its garbage, collected while the next calls are timed, slowed the other sides: in a probe of the newest-50
- * page of 100,000 with its five reads interleaved and without, threadstore's p95 went from 2.32–2.85 to
- * 3.31–5.08 ms and its p99 from 3.9–8.8 to 14–16 ms, the raw read's p95 from 0.61–0.95 to 0.99–1.61 ms
- * (bench/README.md).
+ * LangChain history read loads the whole session into this process, and its garbage, collected while the next
+ * calls were timed, slowed the other sides (the probe is in bench/README.md).
  */
 async function interleaved(
   scenario: string,

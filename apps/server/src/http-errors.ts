@@ -57,7 +57,6 @@ function describeClientError(code: string | undefined): { status: number; messag
 
 /** How long a connection that must close keeps reading what its client still sends, so the client reads its answer. */
 const LINGER_MS = 2_000;
-const answeredSockets = new WeakSet<Socket>();
 
 /**
  * Fastify's `clientErrorHandler`: the refusal in threadstore's words, with `Connection: close` so no client sends
@@ -66,9 +65,7 @@ const answeredSockets = new WeakSet<Socket>();
  * socket with unread data resets it, and a reset can reach the client before the answer does.
  */
 export function answerClientError(error: Error & { code?: string }, socket: Socket): void {
-  // The parser reports every later chunk of a connection it gave up on as the same error.
-  if (error.code === 'ECONNRESET' || socket.destroyed || answeredSockets.has(socket)) return;
-  answeredSockets.add(socket);
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
   const { status, message } = describeClientError(error.code);
   const body = JSON.stringify(trpcErrorBody(status, message));
   if (socket.writable) {
