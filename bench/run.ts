@@ -4,6 +4,7 @@
 // bench/results/<date>.json. `pnpm bench --quick` runs fewer calls and a smaller search corpus.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,7 +36,7 @@ const SEARCH_MESSAGES = quick ? 100_000 : 1_000_000;
 const root = fileURLToPath(new URL('../', import.meta.url));
 
 /** `rawSchema`: the yardstick's statements on threadstore's own tables (its indexes, triggers and search column). */
-type Side = 'threadstore' | 'raw' | 'rawSchema' | 'langchain';
+type Side = 'threadstore' | 'threadstoreFetch' | 'raw' | 'rawSchema' | 'langchain';
 interface Row {
   scenario: string;
   unit: 'ms' | 'rounds/s' | 'MB' | 'messages/s';
@@ -128,12 +129,48 @@ log(`threadstore server ready in ${coldStartMs.toFixed(0)} ms (pid ${server.pid}
 const USER = 'local';
 const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
 
-async function call(procedure: string, input: unknown, method: 'GET' | 'POST' = 'POST'): Promise<unknown> {
-  const url =
-    method === 'GET'
-      ? `${base}/trpc/${procedure}?input=${encodeURIComponent(JSON.stringify(input))}`
-      : `${base}/trpc/${procedure}`;
-  const response = await fetch(url, { method, headers, body: method === 'POST' ? JSON.stringify(input) : undefined });
+/**
+ * The HTTP client of the threadstore side: Node's own `http` with a keep-alive agent. It shares this host's two cores
+ * with the server and PostgreSQL, so it has to cost about what the yardstick's `pg` client costs: under 16 writers
+ * it took 0.20-0.25 ms of CPU per round, `pg` 0.29-0.35 ms for the raw round's six statements, and `fetch` 0.47-0.57
+ * ms, which the run charged to threadstore's throughput (bench/README.md). `fetch` is still measured beside it, as
+ * the `threadstoreFetch` side of the two write scenarios.
+ */
+const agent = new http.Agent({ keepAlive: true });
+function call(procedure: string, input: unknown, method: 'GET' | 'POST' = 'POST'): Promise<unknown> {
+  const json = JSON.stringify(input);
+  const target = method === 'GET' ? `/trpc/${procedure}?input=${encodeURIComponent(json)}` : `/trpc/${procedure}`;
+  return new Promise((resolve, reject) => {
+    const request = http.request(
+      {
+        agent,
+        host: '127.0.0.1',
+        port,
+        path: target,
+        method,
+        headers: method === 'POST' ? { ...headers, 'content-length': Buffer.byteLength(json) } : headers,
+      },
+      (response) => {
+        let text = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => {
+          text += chunk;
+        });
+        response.on('error', reject);
+        response.on('end', () => {
+          if (response.statusCode !== 200) reject(new Error(`${procedure}: ${response.statusCode} ${text}`));
+          else resolve((JSON.parse(text) as { result: { data: unknown } }).result.data);
+        });
+      },
+    );
+    request.on('error', reject);
+    request.end(method === 'POST' ? json : undefined);
+  });
+}
+
+/** The same call through `fetch`, the client most JavaScript users would reach for first. */
+async function callWithFetch(procedure: string, input: unknown): Promise<unknown> {
+  const response = await fetch(`${base}/trpc/${procedure}`, { method: 'POST', headers, body: JSON.stringify(input) });
   if (!response.ok) throw new Error(`${procedure}: ${response.status} ${await response.text()}`);
   return ((await response.json()) as { result: { data: unknown } }).result.data;
 }
@@ -313,7 +350,7 @@ async function throughput(
           }
         }),
       );
-      if (side === 'threadstore') peak = Math.max(peak, serverPeakRss());
+      if (side === 'threadstore' || side === 'threadstoreFetch') peak = Math.max(peak, serverPeakRss());
       if (turn === 0) continue;
       const total = totals.get(side) ?? { rounds: 0, seconds: 0 };
       totals.set(side, {
@@ -449,19 +486,21 @@ try {
     langchain: (index) => appendLc.addMessage(new HumanMessage(userText(index))),
   });
 
-  const roundTs = crypto.randomUUID();
+  const [roundTs, roundFetch] = [crypto.randomUUID(), crypto.randomUUID()];
   const roundRaw = crypto.randomUUID();
   await rawConversation(lean, roundRaw);
   await rawConversation(sameSchema, roundRaw);
   const roundLc = lcHistory(crypto.randomUUID());
   await interleaved('append one round', {
     threadstore: (index) => call('message.appendRound', roundInput(roundTs, index)),
+    threadstoreFetch: (index) => callWithFetch('message.appendRound', roundInput(roundFetch, index)),
     raw: (index) => rawAppendRound(lean, roundRaw, index),
     rawSchema: (index) => rawAppendRound(sameSchema, roundRaw, index),
     langchain: (index) => lcAppendRound(roundLc, index),
   });
 
   const writersTs = Array.from({ length: WRITERS }, () => crypto.randomUUID());
+  const writersFetch = Array.from({ length: WRITERS }, () => crypto.randomUUID());
   const writersRaw = Array.from({ length: WRITERS }, () => crypto.randomUUID());
   for (const id of writersRaw) {
     await rawConversation(lean, id);
@@ -470,6 +509,8 @@ try {
   const writersLc = Array.from({ length: WRITERS }, () => lcHistory(crypto.randomUUID()));
   await throughput(`${WRITERS} concurrent writers (append one round)`, {
     threadstore: (writer, index) => call('message.appendRound', roundInput(writersTs[writer] as string, index)),
+    threadstoreFetch: (writer, index) =>
+      callWithFetch('message.appendRound', roundInput(writersFetch[writer] as string, index)),
     raw: (writer, index) => rawAppendRound(lean, writersRaw[writer] as string, index),
     rawSchema: (writer, index) => rawAppendRound(sameSchema, writersRaw[writer] as string, index),
     langchain: (writer, index) => lcAppendRound(writersLc[writer] as PostgresChatMessageHistory, index),
@@ -648,14 +689,22 @@ const figure = (value: Timing | number | undefined, unit: Row['unit']) =>
     : typeof value === 'number'
       ? `${value.toFixed(0)} ${unit}`
       : `${value.p50.toFixed(2)} / ${value.p95.toFixed(2)} ms`;
-const ratioOf = (row: Row, yardstick: 'raw' | 'rawSchema' = 'raw'): number | undefined => {
-  const [ts, raw] = [row.figures.threadstore, row.figures[yardstick]];
+const ratioOf = (
+  row: Row,
+  yardstick: 'raw' | 'rawSchema' = 'raw',
+  measured: 'threadstore' | 'threadstoreFetch' = 'threadstore',
+): number | undefined => {
+  const [ts, raw] = [row.figures[measured], row.figures[yardstick]];
   if (ts === undefined || raw === undefined) return undefined;
   return typeof ts === 'number' && typeof raw === 'number' ? ts / raw : (ts as Timing).p50 / (raw as Timing).p50;
 };
 // Against an ILIKE scan the ratio is a few thousandths; "317× faster" says the same thing readably.
-const ratio = (row: Row, yardstick: 'raw' | 'rawSchema' = 'raw') => {
-  const value = ratioOf(row, yardstick);
+const ratio = (
+  row: Row,
+  yardstick: 'raw' | 'rawSchema' = 'raw',
+  measured: 'threadstore' | 'threadstoreFetch' = 'threadstore',
+) => {
+  const value = ratioOf(row, yardstick, measured);
   if (value === undefined) return '—';
   return row.unit === 'ms' && value < 0.1 ? `${(1 / value).toFixed(0)}× faster` : `${value.toFixed(2)}×`;
 };
@@ -728,11 +777,11 @@ const targets = [
   return { target, value, met, text: value === undefined || Number.isNaN(value) ? '—' : `${value.toFixed(2)}${unit}` };
 });
 const table = [
-  "| scenario | threadstore (p50 / p95) | raw pg | raw pg, threadstore's schema | LangChain | threadstore ÷ raw | ÷ raw, same schema | server peak RSS |",
-  '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  "| scenario | threadstore (p50 / p95) | raw pg | raw pg, threadstore's schema | LangChain | threadstore ÷ raw | ÷ raw, same schema | threadstore through fetch, ÷ raw | server peak RSS |",
+  '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ...rows.map(
     (row) =>
-      `| ${row.scenario} | ${figure(row.figures.threadstore, row.unit)} | ${figure(row.figures.raw, row.unit)} | ${figure(row.figures.rawSchema, row.unit)} | ${figure(row.figures.langchain, row.unit)} | ${ratio(row)} | ${ratio(row, 'rawSchema')} | ${row.serverPeakRssMb ? `${row.serverPeakRssMb.toFixed(0)} MB` : '—'} |`,
+      `| ${row.scenario} | ${figure(row.figures.threadstore, row.unit)} | ${figure(row.figures.raw, row.unit)} | ${figure(row.figures.rawSchema, row.unit)} | ${figure(row.figures.langchain, row.unit)} | ${ratio(row)} | ${ratio(row, 'rawSchema')} | ${row.figures.threadstoreFetch === undefined ? '—' : `${figure(row.figures.threadstoreFetch, row.unit)}, ${ratio(row, 'raw', 'threadstoreFetch')}`} | ${row.serverPeakRssMb ? `${row.serverPeakRssMb.toFixed(0)} MB` : '—'} |`,
   ),
 ];
 const machine = {
