@@ -179,6 +179,23 @@ describe('documents', () => {
     );
   });
 
+  it('makes no lexeme of any text that needs escaping, so documents write them between quotes as they are', () => {
+    // Full-width forms fold to ASCII quotes and backslashes under NFKC; apostrophes sit inside English words.
+    const tricky = fc.constantFrom("'", '\\', '＇', '＼', '´', 'ʼ', '"', "don't", 'a\\b', '汽车', 'é', '\u0301', ' ');
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(tricky, fc.string({ unit: 'binary', maxLength: 8 })), { maxLength: 30 }),
+        (pieces) => {
+          for (const { lexeme } of tokenize(pieces.join(''))) {
+            expect(lexeme).not.toMatch(/['\\]/);
+          }
+        },
+      ),
+      { numRuns: 3000 },
+    );
+    expect(searchDocument([{ kind: 'text', weight: 'A', text: "don't ＇x＼" }])).toBe(`'x':${FIELD_GAP + 3}A`);
+  });
+
   it('indexes text, reasoning, tool names, inputs, outputs and errors, and sources; tools become filter lexemes', () => {
     const message = {
       content: '帮我查天气',

@@ -244,12 +244,15 @@ export interface SearchField {
 /** Lexemes that no text can produce (text never yields a colon), for filters answered by the same index. */
 export const toolLexeme = (toolName: string) => `tool:${toolName}`;
 
-/** A lexeme as a quoted tsvector / tsquery literal. */
-function quote(lexeme: string): string {
+/** A lexeme as it is written between the quotes of a tsvector / tsquery literal. */
+function escapeLexeme(lexeme: string): string {
   // Almost no lexeme holds either character: skip the two scans that would replace them.
-  if (!lexeme.includes("'") && !lexeme.includes('\\')) return `'${lexeme}'`;
-  return `'${lexeme.replaceAll('\\', '\\\\').replaceAll("'", "''")}'`;
+  if (!lexeme.includes("'") && !lexeme.includes('\\')) return lexeme;
+  return lexeme.replaceAll('\\', '\\\\').replaceAll("'", "''");
 }
+
+/** A lexeme as a quoted tsvector / tsquery literal. */
+const quote = (lexeme: string) => `'${escapeLexeme(lexeme)}'`;
 
 /**
  * The tsvector literal of some fields (cast it with `::tsvector`). Each field starts FIELD_GAP positions after
@@ -279,14 +282,19 @@ export function searchDocument(
     entry.positions = entry.count === 0 ? at : `${entry.positions},${at}`;
     entry.count += 1;
   };
-  for (const { lexeme, weight } of extraLexemes) add(lexeme, 1, weight);
+  // The map's keys are written between quotes as they are. The extra lexemes are stored escaped; no lexeme of a
+  // text needs it, since the scan takes every ASCII character but a letter or a digit for a space (checked over
+  // random text in the tests).
+  for (const { lexeme, weight } of extraLexemes) add(escapeLexeme(lexeme), 1, weight);
   let position = 1;
   for (const field of fields) {
     position = scan(field.text, position + FIELD_GAP, (lexeme, _kind, at) => add(lexeme, at, field.weight));
   }
-  let out = '';
-  for (const [lexeme, { positions }] of entries) out += `${out === '' ? '' : ' '}${quote(lexeme)}:${positions}`;
-  return out;
+  // Joined, not appended with `+=`: the literal comes out as one flat string, where appending builds a rope of
+  // pieces that the JSON encoding of a whole batch (an import) walks slowly.
+  const pieces: string[] = [];
+  for (const [lexeme, { positions }] of entries) pieces.push(`'${lexeme}':${positions}`);
+  return pieces.join(' ');
 }
 
 /** Text of any JSON value (a tool's input or output): keys and scalar values, one per line. */
