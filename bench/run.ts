@@ -754,7 +754,8 @@ const targets = [
   },
   { target: 'sidebar p95 < 10 ms, any page', value: max(sidebar.map((timing) => timing.p95)), limit: 10, unit: ' ms' },
   {
-    target: 'search p95 < 50 ms at 1,000,000',
+    // A quick run's corpus is smaller; its target says so instead of claiming the 1,000,000 the issue sets.
+    target: `search p95 < 50 ms at ${SEARCH_MESSAGES.toLocaleString('en-US')}`,
     value: max(searchRows.map((timing) => timing.p95)),
     limit: 50,
     unit: ' ms',
